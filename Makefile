@@ -1,0 +1,26 @@
+# Loupe: `make demo` shows what it does, `make test` proves it.
+SHELL := /bin/bash
+SWIFT_FLAGS := -c release
+TEST_FLAGS := $(SWIFT_FLAGS) -Xswiftc -enable-testing
+APT_PACKAGES := libopenblas-dev libfftw3-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev pkg-config
+
+.PHONY: deps build test bench
+
+# Installs the Debian packages Loupe links against, only when one is missing.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	swift build $(SWIFT_FLAGS)
+
+test: deps
+	swift build $(TEST_FLAGS) --build-tests
+	swift test $(TEST_FLAGS) --skip-build
+
+bench: build
+	.build/release/loupe bench kernels

@@ -1,0 +1,53 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Hot loops run on unsafe buffer pointers, so the default -O is enough; this only
+// drops exclusivity checks, which cost measurable time in the kernels.
+let fast: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+
+let package = Package(
+    name: "Loupe",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "loupe", targets: ["loupe"]),
+        .library(name: "LoupeTensor", targets: ["LoupeTensor"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CFFTW", path: "Sources/CFFTW", pkgConfig: "fftw3f",
+                       providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+                       providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CLoupeZlib", path: "Sources/CLoupeZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+
+        .target(name: "LoupeTensor", dependencies: ["CBLAS", "CFFTW"], swiftSettings: fast),
+        .target(name: "LoupeData", dependencies: ["LoupeTensor", "CPNG", "CJPEG", "CLoupeZlib"],
+                swiftSettings: fast),
+        .target(name: "LoupeNN", dependencies: ["LoupeTensor", "LoupeData", "Yams", "ZIPFoundation"],
+                resources: [.copy("Resources")], swiftSettings: fast),
+        .target(name: "LoupeReport", dependencies: ["LoupeTensor", "LoupeData"]),
+        .target(name: "LoupeVis", dependencies: ["LoupeTensor", "LoupeData", "LoupeNN", "LoupeReport"],
+                swiftSettings: fast),
+        .target(name: "LoupeAttack", dependencies: ["LoupeTensor", "LoupeData", "LoupeNN", "LoupeReport"],
+                swiftSettings: fast),
+        .target(name: "LoupeCLI", dependencies: [
+            "LoupeTensor", "LoupeData", "LoupeNN", "LoupeVis", "LoupeAttack", "LoupeReport", "Yams",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "loupe", dependencies: ["LoupeCLI"]),
+
+        // Shared test helpers (finite-difference gradient checks); used by test targets only.
+        .target(name: "LoupeTesting", dependencies: ["LoupeTensor"], path: "Tests/LoupeTesting"),
+        .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor", "LoupeTesting"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// LoupeAttack: see DESIGN.md for what belongs here.

@@ -1,0 +1,1 @@
+// LoupeData: see DESIGN.md for what belongs here.

@@ -1,0 +1,1 @@
+// LoupeNN: see DESIGN.md for what belongs here.

@@ -1,0 +1,1 @@
+// LoupeReport: see DESIGN.md for what belongs here.

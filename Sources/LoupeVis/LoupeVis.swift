@@ -1,0 +1,1 @@
+// LoupeVis: see DESIGN.md for what belongs here.
