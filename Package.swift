@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "LoupeData", dependencies: ["LoupeTensor", "CPNG", "CJPEG", "CLoupeZlib"],
                 swiftSettings: fast),
         .target(name: "LoupeNN", dependencies: ["LoupeTensor", "LoupeData", "Yams", "ZIPFoundation"],
-                resources: [.copy("Resources")], swiftSettings: fast),
+                swiftSettings: fast),
         .target(name: "LoupeReport", dependencies: ["LoupeTensor", "LoupeData"]),
         .target(name: "LoupeVis", dependencies: ["LoupeTensor", "LoupeData", "LoupeNN", "LoupeReport"],
                 swiftSettings: fast),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `loupe` command: a thin shell over the library targets.
 public struct Loupe: ParsableCommand {
@@ -8,12 +9,41 @@ public struct Loupe: ParsableCommand {
         commandName: "loupe",
         abstract: "Look inside image classifiers: feature visualization, DeconvNet and attribution, adversarial attacks.",
         discussion: """
+        Models: efficientnet-lite0 (pretrained, fetched by `make assets`), vgg16, alexnet, resnet18,
+        fashion-cnn, fashion-cnn-large, or your own (--arch/--spec with --weights).
+
         Examples:
+          loupe classify photo.jpg --model efficientnet-lite0 --top 5
+          loupe layers efficientnet-lite0
           loupe bench kernels --json
         """,
         version: version,
-        subcommands: []
+        subcommands: [Classify.self, Layers.self]
     )
 
     public init() {}
+
+    /// Runs the command line. User errors print one line and exit 2; `--help` and
+    /// `--version` exit 0. Nothing a user types makes the process crash.
+    public static func runMain(_ arguments: [String]? = nil) -> Never {
+        let command: ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
+        }
+        do {
+            var command = command
+            try command.run()
+            Foundation.exit(0)
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)
+        } catch {
+            FileHandle.standardError.write(Data("loupe: error: \(error)\n".utf8))
+            Foundation.exit(2)
+        }
+    }
 }

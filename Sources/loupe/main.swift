@@ -1,3 +1,3 @@
 import LoupeCLI
 
-Loupe.main()
+Loupe.runMain()

@@ -1,1 +1,0 @@
-// LoupeAttack: see DESIGN.md for what belongs here.

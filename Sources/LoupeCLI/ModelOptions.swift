@@ -1,0 +1,32 @@
+import ArgumentParser
+import LoupeNN
+
+/// How every subcommand names its model: a zoo name or trained checkpoint, a zoo
+/// architecture with the user's weights, or a sequential YAML spec with weights.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .long, help: "Built-in model (efficientnet-lite0) or a checkpoint written by `loupe train`.")
+    var model: String?
+
+    @Option(name: .long, help: "Zoo architecture for --weights: vgg16, alexnet, resnet18, efficientnet-lite0, fashion-cnn, fashion-cnn-large.")
+    var arch: String?
+
+    @Option(name: .long, help: "Sequential YAML architecture for --weights (see README: bring your own model).")
+    var spec: String?
+
+    @Option(name: .long, help: "Checkpoint (.safetensors or PyTorch .pth) for --arch or --spec.")
+    var weights: String?
+
+    func validate() throws {
+        let ways = [model != nil, arch != nil, spec != nil].filter { $0 }.count
+        if ways > 1 { throw ValidationError("give only one of --model, --arch, --spec") }
+        if (arch != nil || spec != nil) && weights == nil { throw ValidationError("--arch and --spec need --weights FILE") }
+        if weights != nil && arch == nil && spec == nil { throw ValidationError("--weights needs --arch or --spec") }
+    }
+
+    /// Loads the model; with nothing given, the default is efficientnet-lite0.
+    func load(default fallback: String = "efficientnet-lite0") throws -> Model {
+        if let arch, let weights { return try Zoo.load(architecture: arch, weights: weights) }
+        if let spec, let weights { return try Zoo.load(spec: spec, weights: weights) }
+        return try Zoo.load(model ?? fallback)
+    }
+}

@@ -1,0 +1,52 @@
+import LoupeTensor
+
+/// How a convolution pads its input.
+public enum ConvPadding: Equatable, Sendable {
+    /// Fixed padding on every side (PyTorch's `padding=p`).
+    case fixed(Int)
+    /// TensorFlow "SAME": computed from the input size, extra row/column after.
+    case same
+}
+
+/// 2-D convolution with PyTorch's parameter layout: `weight` [out, in/groups, k, k], `bias` [out].
+public final class Conv2d: Module {
+    public let inChannels, outChannels, kernel, stride, dilation, groups: Int
+    public let padding: ConvPadding
+    public let weight: Parameter
+    public let bias: Parameter?
+
+    public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1,
+                padding: ConvPadding = .fixed(0), dilation: Int = 1, groups: Int = 1, bias: Bool = true,
+                initStream: RandomStream = RandomStream(seed: 0)) throws {
+        guard inChannels > 0, outChannels > 0, kernel > 0, stride > 0, dilation > 0, groups > 0,
+              inChannels % groups == 0, outChannels % groups == 0 else {
+            throw ModelError.invalid(
+                "Conv2d(\(inChannels)→\(outChannels), kernel \(kernel), stride \(stride), groups \(groups)) is not a valid convolution")
+        }
+        (self.inChannels, self.outChannels, self.kernel, self.stride) = (inChannels, outChannels, kernel, stride)
+        (self.padding, self.dilation, self.groups) = (padding, dilation, groups)
+        // PyTorch's default init: uniform in ±1/√fan_in (kaiming_uniform with a = √5).
+        let bound = 1 / Float(inChannels / groups * kernel * kernel).squareRoot()
+        weight = Parameter(try Tensor.randomUniform([outChannels, inChannels / groups, kernel, kernel],
+                                                    low: -bound, high: bound, stream: initStream.derived(1)))
+        bias = bias ? Parameter(try Tensor.randomUniform([outChannels], low: -bound, high: bound,
+                                                         stream: initStream.derived(2))) : nil
+        super.init()
+        registerParameter("weight", weight)
+        if let b = self.bias { registerParameter("bias", b) }
+    }
+
+    public override func forward(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor {
+        try x.conv2d(weight: weight.value, bias: bias?.value, stride: stride,
+                     padding: resolvedPadding(for: x), dilation: dilation, groups: groups)
+    }
+
+    func resolvedPadding(for x: Tensor) throws -> Padding2D {
+        switch padding {
+        case let .fixed(p): return .symmetric(p)
+        case .same:
+            guard x.rank == 4 else { throw TensorError.invalidArgument(op: "Conv2d", "expects NCHW input, got \(x.shape)") }
+            return .same(height: x.shape[2], width: x.shape[3], kernel: kernel, stride: stride, dilation: dilation)
+        }
+    }
+}

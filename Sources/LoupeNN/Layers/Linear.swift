@@ -1,0 +1,31 @@
+import LoupeTensor
+
+/// y = x·Wᵀ + b with PyTorch's layout: `weight` [out, in], `bias` [out].
+public final class Linear: Module {
+    public let inFeatures, outFeatures: Int
+    public let weight: Parameter
+    public let bias: Parameter?
+
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true,
+                initStream: RandomStream = RandomStream(seed: 0)) throws {
+        guard inFeatures > 0, outFeatures > 0 else {
+            throw ModelError.invalid("Linear(\(inFeatures)→\(outFeatures)) needs positive sizes")
+        }
+        (self.inFeatures, self.outFeatures) = (inFeatures, outFeatures)
+        let bound = 1 / Float(inFeatures).squareRoot()
+        weight = Parameter(try .randomUniform([outFeatures, inFeatures], low: -bound, high: bound,
+                                              stream: initStream.derived(1)))
+        self.bias = bias ? Parameter(try .randomUniform([outFeatures], low: -bound, high: bound,
+                                                        stream: initStream.derived(2))) : nil
+        super.init()
+        registerParameter("weight", weight)
+        if let b = self.bias { registerParameter("bias", b) }
+    }
+
+    public override func forward(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor {
+        guard x.rank == 2, x.shape[1] == inFeatures else {
+            throw TensorError.shapeMismatch(op: "Linear(\(inFeatures)→\(outFeatures))", x.shape, [x.shape.first ?? 0, inFeatures])
+        }
+        return try x.linear(weight: weight.value, bias: bias?.value)
+    }
+}

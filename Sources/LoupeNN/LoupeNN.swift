@@ -1,1 +1,0 @@
-// LoupeNN: see DESIGN.md for what belongs here.

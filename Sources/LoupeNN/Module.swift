@@ -1,0 +1,83 @@
+import LoupeTensor
+
+/// A trainable tensor or a buffer (running statistics), held by reference so that
+/// optimizers and checkpoint loaders update it in place wherever it is used.
+public final class Parameter {
+    public var value: Tensor
+    public init(_ value: Tensor) { self.value = value }
+}
+
+/// A layer or a network of layers, in the spirit of PyTorch's `nn.Module`: children,
+/// parameters and buffers are registered under the names they have in a PyTorch state
+/// dict, so `stateDict` keys are dotted paths such as `features.28.weight`.
+open class Module {
+    public private(set) var children: [(key: String, module: Module)] = []
+    public private(set) var parameters: [(key: String, parameter: Parameter)] = []
+    public private(set) var buffers: [(key: String, parameter: Parameter)] = []
+
+    public init() {}
+
+    /// The layer's computation. Subclasses override it; `ctx` carries the mode
+    /// (training or not), randomness and the taps that record named outputs.
+    open func forward(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor {
+        throw ModelError.invalid("\(type(of: self)) does not implement forward")
+    }
+
+    @discardableResult
+    public func add<M: Module>(_ child: M, as key: String) -> M {
+        children.append((key, child))
+        return child
+    }
+
+    public func registerParameter(_ key: String, _ p: Parameter) { parameters.append((key, p)) }
+
+    /// Buffers are state that is saved but never trained (running statistics).
+    public func registerBuffer(_ key: String, _ p: Parameter) { buffers.append((key, p)) }
+
+    /// The child at `key`, for walking a model by its dotted names.
+    public func child(_ key: String) -> Module? { children.first { $0.key == key }?.module }
+
+    /// Every parameter with its dotted state-dict name, in registration order.
+    public func namedParameters(prefix: String = "") -> [(String, Parameter)] {
+        parameters.map { (prefix + $0.key, $0.parameter) }
+            + children.flatMap { $0.module.namedParameters(prefix: prefix + $0.key + ".") }
+    }
+
+    /// Every buffer with its dotted state-dict name.
+    public func namedBuffers(prefix: String = "") -> [(String, Parameter)] {
+        buffers.map { (prefix + $0.key, $0.parameter) }
+            + children.flatMap { $0.module.namedBuffers(prefix: prefix + $0.key + ".") }
+    }
+
+    /// Every module below this one (itself included) with its dotted path.
+    public func namedModules(prefix: String = "") -> [(String, Module)] {
+        [(prefix, self)] + children.flatMap {
+            $0.module.namedModules(prefix: prefix.isEmpty ? $0.key : prefix + "." + $0.key)
+        }
+    }
+
+    /// Parameters and buffers together: what a checkpoint holds.
+    public func stateDict() -> [(String, Parameter)] { namedParameters() + namedBuffers() }
+
+    /// Makes every parameter trainable (true) or frozen (false). Frozen parameters get
+    /// no tape node, so input-gradient passes skip all weight-gradient work.
+    public func setTrainable(_ trainable: Bool) {
+        for (_, p) in namedParameters() { p.value.requiresGrad = trainable }
+    }
+}
+
+public enum ModelError: Error, CustomStringConvertible, Equatable {
+    case unknownLayer(String, suggestions: [String])
+    case unknownModel(String, suggestions: [String])
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case let .unknownLayer(name, s):
+            return "unknown layer '\(name)'" + (s.isEmpty ? "" : "; nearest valid names: \(s.joined(separator: ", "))")
+        case let .unknownModel(name, s):
+            return "unknown model '\(name)'" + (s.isEmpty ? "" : "; did you mean: \(s.joined(separator: ", "))")
+        case let .invalid(why): return why
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import LoupeData
+import LoupeTensor
+
+/// Supervised training with cross-entropy, the loop shared by `loupe train` and
+/// adversarial training (which supplies `transform` to perturb each batch first).
+/// Everything random is keyed by (seed, epoch, batch), so a run resumed from a
+/// checkpoint continues exactly as if it had not stopped.
+public final class Trainer {
+    public enum OptimizerKind: String, Sendable, CaseIterable { case sgd, adam }
+
+    public struct Config {
+        public var epochs = 5
+        public var batchSize = 128
+        public var optimizer = OptimizerKind.adam
+        public var learningRate: Float = 1e-3
+        public var momentum: Float = 0.9
+        public var weightDecay: Float = 0
+        public var schedule = LearningRateSchedule.constant
+        public var seed: UInt64 = 0
+        public init() {}
+    }
+
+    /// What the progress callback sees after each batch.
+    public struct Progress {
+        public let epoch, epochs, batch, batches: Int
+        public let loss, accuracy: Double
+        public let imagesPerSecond: Double
+    }
+
+    public struct EpochResult: Codable {
+        public let epoch: Int
+        public let loss, accuracy: Double
+        public let seconds: Double
+    }
+
+    public let model: Model
+    public let config: Config
+    public let optimizer: Optimizer
+    let parameters: [Parameter]
+    /// Epochs already completed (after a resume).
+    public private(set) var completedEpochs = 0
+    /// Optional per-batch transform (e.g. a PGD attack) applied before the update.
+    public var transform: ((_ images: Tensor, _ labels: [Int], _ stream: RandomStream) throws -> Tensor)?
+
+    public init(model: Model, config: Config) {
+        self.model = model
+        self.config = config
+        parameters = model.network.namedParameters().map(\.1)
+        switch config.optimizer {
+        case .sgd: optimizer = SGD(parameters, learningRate: config.learningRate, momentum: config.momentum,
+                                   weightDecay: config.weightDecay)
+        case .adam: optimizer = Adam(parameters, learningRate: config.learningRate, weightDecay: config.weightDecay)
+        }
+    }
+
+    /// Restores optimizer state and the epoch counter from a checkpoint.
+    public func resume(completedEpochs: Int, optimizerState: [String: Tensor]) throws {
+        try optimizer.load(state: optimizerState)
+        self.completedEpochs = completedEpochs
+    }
+
+    /// The order in which epoch `epoch` visits the samples: a keyed Fisher–Yates shuffle.
+    public static func permutation(count: Int, seed: UInt64, epoch: Int) -> [Int] {
+        var order = Array(0..<count)
+        let stream = RandomStream(seed: seed, key: [0x5348_5546, UInt64(epoch)])
+        for i in stride(from: count - 1, to: 0, by: -1) {
+            let j = Int(stream.bits(at: UInt64(i)) % UInt64(i + 1))
+            order.swapAt(i, j)
+        }
+        return order
+    }
+
+    /// Trains up to `config.epochs` (counting epochs already done), calling `progress`
+    /// after every batch and `epochDone` after every epoch (to checkpoint).
+    public func train(
+        on data: LabeledImages, progress: (Progress) -> Void = { _ in },
+        epochDone: (EpochResult) throws -> Void = { _ in }
+    ) throws -> [EpochResult] {
+        model.network.setTrainable(true)
+        defer { model.network.setTrainable(false) }
+        var results: [EpochResult] = []
+        let batches = (data.count + config.batchSize - 1) / config.batchSize
+        while completedEpochs < config.epochs {
+            let epoch = completedEpochs
+            let order = Trainer.permutation(count: data.count, seed: config.seed, epoch: epoch)
+            let start = Date()
+            var (lossSum, correct, seen) = (0.0, 0, 0)
+            for b in 0..<batches {
+                optimizer.learningRate = config.schedule.rate(
+                    base: config.learningRate, at: Double(epoch) + Double(b) / Double(batches))
+                let indices = Array(order[(b * config.batchSize)..<min((b + 1) * config.batchSize, data.count)])
+                var (images, labels) = try data.batch(indices)
+                let stream = RandomStream(seed: config.seed, key: [UInt64(epoch), UInt64(b)])
+                if let transform {
+                    model.network.setTrainable(false)
+                    images = try transform(images, labels, stream.derived(1))
+                    model.network.setTrainable(true)
+                }
+                optimizer.zeroGrad(parameters)
+                guard let logits = try model.forward(images, training: true, stream: stream.derived(2)).output else {
+                    throw ModelError.invalid("\(model.name) produced no output")
+                }
+                let loss = try logits.crossEntropy(labels: labels)
+                try loss.backward()
+                try optimizer.step()
+                let predictions = try logits.argmax()
+                correct += zip(predictions, labels).filter { $0 == $1 }.count
+                lossSum += Double(try loss.item) * Double(labels.count)
+                seen += labels.count
+                progress(Progress(epoch: epoch + 1, epochs: config.epochs, batch: b + 1, batches: batches,
+                                  loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen),
+                                  imagesPerSecond: Double(seen) / max(Date().timeIntervalSince(start), 1e-9)))
+            }
+            completedEpochs += 1
+            let result = EpochResult(epoch: completedEpochs, loss: lossSum / Double(max(seen, 1)),
+                                     accuracy: Double(correct) / Double(max(seen, 1)),
+                                     seconds: Date().timeIntervalSince(start))
+            results.append(result)
+            try epochDone(result)
+        }
+        return results
+    }
+
+    /// Accuracy, per-class accuracy and the confusion matrix (rows: true class).
+    public static func evaluate(
+        _ model: Model, on data: LabeledImages, batchSize: Int = 256, progress: (Int, Int) -> Void = { _, _ in }
+    ) throws -> Evaluation {
+        let k = data.classes.count
+        var confusion = [[Int]](repeating: [Int](repeating: 0, count: k), count: k)
+        var start = 0
+        while start < data.count {
+            let indices = Array(start..<min(start + batchSize, data.count))
+            let (images, labels) = try data.batch(indices)
+            let predictions = try model.logits(images).argmax()
+            for (p, l) in zip(predictions, labels) where p < k { confusion[l][p] += 1 }
+            start += batchSize
+            progress(min(start, data.count), data.count)
+        }
+        return Evaluation(confusion: confusion, classes: data.classes)
+    }
+}
+
+public struct Evaluation {
+    public let confusion: [[Int]]
+    public let classes: [String]
+    public var n: Int { confusion.joined().reduce(0, +) }
+    public var accuracy: Double { Double(confusion.indices.map { confusion[$0][$0] }.reduce(0, +)) / Double(max(n, 1)) }
+    public var perClass: [Double] {
+        confusion.indices.map { i in Double(confusion[i][i]) / Double(max(confusion[i].reduce(0, +), 1)) }
+    }
+}

@@ -1,1 +1,0 @@
-// LoupeReport: see DESIGN.md for what belongs here.

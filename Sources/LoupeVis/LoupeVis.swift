@@ -1,1 +1,0 @@
-// LoupeVis: see DESIGN.md for what belongs here.
