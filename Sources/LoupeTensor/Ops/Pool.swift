@@ -1,0 +1,200 @@
+// Pooling over the H×W planes of NCHW tensors. Every N·C plane is independent, so
+// forward and backward both split over planes: no two workers ever write the same
+// element and the results do not depend on the thread count.
+
+extension Tensor {
+    /// 2-D max pooling (PyTorch's `max_pool2d`, dilation 1); padding acts as −∞.
+    /// Backward routes each output's gradient to the input position that won its
+    /// window, Zeiler & Fergus's "switches"; overlapping windows accumulate.
+    public func maxPool2d(kernel: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false) throws -> Tensor {
+        try maxPool2dWithIndices(kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode).output
+    }
+
+    /// Max pooling that also returns the switches: for every output element (NCHW
+    /// order), the flat index y·W + x of its window's maximum within its input plane.
+    /// The first maximum wins on ties, scanning rows then columns, as PyTorch does;
+    /// a NaN wins over any number, also as PyTorch does.
+    public func maxPool2dWithIndices(
+        kernel: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false
+    ) throws -> (output: Tensor, indices: [Int]) {
+        let op = "maxPool2d"
+        let (n, c, h, w) = try poolPlanes(op: op)
+        let (rows, cols) = try slidingWindows(
+            op: op, height: h, width: w, kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode)
+        let (oh, ow) = (rows.count, cols.count)
+        let planes = n * c, inPlane = h * w, outPlane = oh * ow
+        var out = Tensor(zeros: [n, c, oh, ow])
+        var indices = [Int](repeating: 0, count: planes * outPlane)
+        let px = pointer, po = out.mutablePointer
+        indices.withUnsafeMutableBufferPointer { buffer in
+            guard let pi = buffer.baseAddress else { return }
+            Parallel.forEach(planes, elements: count) { plane in
+                let src = px + plane * inPlane, dst = po + plane * outPlane, idx = pi + plane * outPlane
+                for oy in 0..<oh {
+                    let y0 = rows.start[oy], y1 = rows.end[oy]
+                    for ox in 0..<ow {
+                        let x0 = cols.start[ox], x1 = cols.end[ox]
+                        // Every window holds at least one input element (padding ≤ kernel/2),
+                        // so the −∞ start is always replaced unless the input itself is −∞.
+                        var best = -Float.infinity, bestIndex = y0 * w + x0
+                        for y in y0..<y1 {
+                            for xx in x0..<x1 {
+                                let v = src[y * w + xx]
+                                if v > best || v.isNaN {
+                                    best = v
+                                    bestIndex = y * w + xx
+                                }
+                            }
+                        }
+                        dst[oy * ow + ox] = best
+                        idx[oy * ow + ox] = bestIndex
+                    }
+                }
+            }
+        }
+        let inShape = shape
+        let switches = indices
+        let y = Tensor.record("max_pool2d", out, inputs: [self]) { g, _ in
+            var dx = Tensor(zeros: inShape)
+            let pg = g.pointer, pd = dx.mutablePointer
+            switches.withUnsafeBufferPointer { sw in
+                Parallel.forEach(planes, elements: g.count) { plane in
+                    let d = pd + plane * inPlane, base = plane * outPlane
+                    for j in 0..<outPlane { d[sw[base + j]] += pg[base + j] }
+                }
+            }
+            return [dx]
+        }
+        return (y, indices)
+    }
+
+    /// 2-D average pooling (PyTorch's `avg_pool2d`). With `countIncludePad` the
+    /// divisor counts the zero padding (but not what a ceil-mode window hangs past
+    /// it); without, only the input elements inside the window.
+    public func avgPool2d(
+        kernel: Int, stride: Int? = nil, padding: Int = 0, countIncludePad: Bool = true, ceilMode: Bool = false
+    ) throws -> Tensor {
+        let op = "avgPool2d"
+        let (n, c, h, w) = try poolPlanes(op: op)
+        let (rows, cols) = try slidingWindows(
+            op: op, height: h, width: w, kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode)
+        return averagePool(op: "avg_pool2d", n: n, c: c, h: h, w: w, rows: rows, cols: cols,
+                           countIncludePad: countIncludePad)
+    }
+
+    /// Average pooling to a fixed output size with PyTorch's adaptive bins
+    /// (⌊i·H/out⌋ ..< ⌈(i+1)·H/out⌉), as VGG and AlexNet use before their classifier.
+    public func adaptiveAvgPool2d(height: Int, width: Int) throws -> Tensor {
+        let op = "adaptiveAvgPool2d"
+        let (n, c, h, w) = try poolPlanes(op: op)
+        guard height > 0, width > 0 else {
+            throw TensorError.invalidArgument(op: op, "output size \(height)×\(width) must be positive")
+        }
+        return averagePool(op: "adaptive_avg_pool2d", n: n, c: c, h: h, w: w,
+                           rows: PoolAxis.adaptive(input: h, output: height),
+                           cols: PoolAxis.adaptive(input: w, output: width), countIncludePad: true)
+    }
+
+    /// Mean of each H×W plane: [N, C, H, W] → [N, C].
+    public func globalAvgPool2d() throws -> Tensor {
+        let (n, c, h, w) = try poolPlanes(op: "globalAvgPool2d")
+        let planes = n * c, size = h * w
+        var out = Tensor(zeros: [n, c])
+        let px = pointer, po = out.mutablePointer
+        Parallel.forEach(planes, elements: count) { plane in
+            // Planes can be large (112×112); a Double sum keeps the mean exact to Float.
+            var total: Double = 0
+            let src = px + plane * size
+            for i in 0..<size { total += Double(src[i]) }
+            po[plane] = Float(total / Double(size))
+        }
+        let inShape = shape
+        return Tensor.record("global_avg_pool2d", out, inputs: [self]) { g, _ in
+            var dx = Tensor(zeros: inShape)
+            let pg = g.pointer, pd = dx.mutablePointer
+            let share = 1 / Float(size)
+            Parallel.forEach(planes, elements: dx.count) { plane in
+                (pd + plane * size).update(repeating: pg[plane] * share, count: size)
+            }
+            return [dx]
+        }
+    }
+
+    /// Average over separable windows; shared by `avgPool2d` and `adaptiveAvgPool2d`.
+    private func averagePool(
+        op: String, n: Int, c: Int, h: Int, w: Int, rows: PoolAxis, cols: PoolAxis, countIncludePad: Bool
+    ) -> Tensor {
+        let (oh, ow) = (rows.count, cols.count)
+        let planes = n * c, inPlane = h * w, outPlane = oh * ow
+        // The divisor of each output position, shared by every plane and by backward.
+        var divisor = [Float](repeating: 1, count: outPlane)
+        for oy in 0..<oh {
+            for ox in 0..<ow {
+                divisor[oy * ow + ox] = countIncludePad
+                    ? Float(rows.span[oy] * cols.span[ox])
+                    : Float((rows.end[oy] - rows.start[oy]) * (cols.end[ox] - cols.start[ox]))
+            }
+        }
+        var out = Tensor(zeros: [n, c, oh, ow])
+        let px = pointer, po = out.mutablePointer
+        Parallel.forEach(planes, elements: count) { plane in
+            let src = px + plane * inPlane, dst = po + plane * outPlane
+            for oy in 0..<oh {
+                for ox in 0..<ow {
+                    var total: Float = 0
+                    for y in rows.start[oy]..<rows.end[oy] {
+                        for xx in cols.start[ox]..<cols.end[ox] { total += src[y * w + xx] }
+                    }
+                    dst[oy * ow + ox] = total / divisor[oy * ow + ox]
+                }
+            }
+        }
+        let inShape = shape
+        return Tensor.record(op, out, inputs: [self]) { g, _ in
+            var dx = Tensor(zeros: inShape)
+            let pg = g.pointer, pd = dx.mutablePointer
+            Parallel.forEach(planes, elements: dx.count) { plane in
+                let d = pd + plane * inPlane, gp = pg + plane * outPlane
+                for oy in 0..<oh {
+                    for ox in 0..<ow {
+                        let share = gp[oy * ow + ox] / divisor[oy * ow + ox]
+                        for y in rows.start[oy]..<rows.end[oy] {
+                            for xx in cols.start[ox]..<cols.end[ox] { d[y * w + xx] += share }
+                        }
+                    }
+                }
+            }
+            return [dx]
+        }
+    }
+
+    /// N, C, H, W of a pooling input, which must be NCHW with non-empty planes.
+    private func poolPlanes(op: String) throws -> (Int, Int, Int, Int) {
+        guard rank == 4 else {
+            throw TensorError.invalidArgument(op: op, "expects an NCHW tensor of rank 4, got shape \(shape)")
+        }
+        guard shape[2] > 0, shape[3] > 0 else {
+            throw TensorError.invalidArgument(op: op, "empty spatial plane in shape \(shape)")
+        }
+        return (shape[0], shape[1], shape[2], shape[3])
+    }
+
+    /// Row and column windows of a sliding pool, after PyTorch's argument checks.
+    private func slidingWindows(
+        op: String, height: Int, width: Int, kernel: Int, stride: Int?, padding: Int, ceilMode: Bool
+    ) throws -> (rows: PoolAxis, cols: PoolAxis) {
+        let step = stride ?? kernel
+        guard kernel > 0 else { throw TensorError.invalidArgument(op: op, "kernel \(kernel) must be positive") }
+        guard step > 0 else { throw TensorError.invalidArgument(op: op, "stride \(step) must be positive") }
+        // Past half a kernel a window could lie entirely in the padding.
+        guard padding >= 0, padding <= kernel / 2 else {
+            throw TensorError.invalidArgument(
+                op: op, "padding \(padding) must be between 0 and half the kernel (\(kernel / 2))")
+        }
+        let rows = try PoolAxis.sliding(input: height, kernel: kernel, stride: step, padding: padding,
+                                        ceilMode: ceilMode, axis: "height of \(shape)", op: op)
+        let cols = try PoolAxis.sliding(input: width, kernel: kernel, stride: step, padding: padding,
+                                        ceilMode: ceilMode, axis: "width of \(shape)", op: op)
+        return (rows, cols)
+    }
+}
