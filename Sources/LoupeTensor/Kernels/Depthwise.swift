@@ -1,0 +1,245 @@
+/// Direct depthwise convolution (one filter per channel), vectorised 8 outputs at a time
+/// along the width. A GEMM has nothing to gain here (each output needs only kh·kw
+/// products) so the work is memory-bound and im2col would only multiply the traffic.
+///
+/// Each input plane is first copied into a zero-padded scratch image split by column
+/// phase modulo the stride: padded column c lives in phase c mod s at index c / s. Then
+/// the input column ox·s + kx·d of any output is phase (kx·d) mod s, index ox + (kx·d)/s:
+/// consecutive outputs read consecutive floats for every stride, and no bounds checks
+/// remain in the inner loops. Rows are padded with room for a whole trailing vector.
+struct DepthwisePlan {
+    let geo: ConvGeometry
+    /// Padded rows that some output reads.
+    let rows: Int
+    /// Floats per phase row: every vector read at ox0 + offset stays inside.
+    let width: Int
+    /// Offset of tap (ky, kx) from output (oy, ox)'s base oy·s·width + ox.
+    let tapOffsets: [Int]
+
+    init(_ g: ConvGeometry) {
+        geo = g
+        let s = g.stride, d = g.dilation
+        rows = (g.outH - 1) * s + (g.kh - 1) * d + 1
+        width = (g.outW + 7) / 8 * 8 + (g.kw - 1) * d / s + 1
+        var offsets: [Int] = []
+        for ky in 0..<g.kh {
+            for kx in 0..<g.kw {
+                offsets.append(((kx * d % s) * rows + ky * d) * width + kx * d / s)
+            }
+        }
+        tapOffsets = offsets
+    }
+
+    var scratchCount: Int { geo.stride * rows * width }
+
+    /// Copies one input plane into the padded, phase-split scratch (every float written).
+    func fill(_ src: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
+        let g = geo, s = g.stride
+        for p in 0..<s {
+            // Phase p index q is padded column q·s + p, input column q·s + p − padLeft.
+            let (lo, hi) = g.validRange(tapOffset: p, pad: g.padLeft, n: g.inW, out: width)
+            for r in 0..<rows {
+                let dst = scratch + (p * rows + r) * width
+                let iy = r - g.padTop
+                guard iy >= 0, iy < g.inH, hi > lo else {
+                    dst.update(repeating: 0, count: width)
+                    continue
+                }
+                let srcRow = src + iy * g.inW + lo * s + p - g.padLeft
+                if lo > 0 { dst.update(repeating: 0, count: lo) }
+                if s == 1 {
+                    (dst + lo).update(from: srcRow, count: hi - lo)
+                } else {
+                    for j in 0..<(hi - lo) { dst[lo + j] = srcRow[j * s] }
+                }
+                if hi < width { (dst + hi).update(repeating: 0, count: width - hi) }
+            }
+        }
+    }
+
+    /// out[oy, ox] = bias + Σ w[t]·x[tap t of (oy, ox)] for one plane.
+    func forward(
+        _ x: UnsafePointer<Float>, weights w: UnsafePointer<Float>, bias: Float,
+        _ out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, taps: UnsafePointer<Int>
+    ) {
+        fill(x, scratch)
+        let g = geo, n = g.taps
+        for oy in 0..<g.outH {
+            let rowBase = scratch + oy * g.stride * width
+            let dst = out + oy * g.outW
+            var ox = 0
+            // Two vectors per pass share each broadcast weight.
+            while ox + 16 <= g.outW {
+                var a0 = SIMD8<Float>(repeating: bias), a1 = a0
+                for t in 0..<n {
+                    let p = rowBase + ox + taps[t], wt = SIMD8<Float>(repeating: w[t])
+                    a0 += wt * loadVector(p)
+                    a1 += wt * loadVector(p + 8)
+                }
+                storeVector(a0, dst + ox)
+                storeVector(a1, dst + ox + 8)
+                ox += 16
+            }
+            while ox < g.outW {
+                var a = SIMD8<Float>(repeating: bias)
+                for t in 0..<n { a += SIMD8<Float>(repeating: w[t]) * loadVector(rowBase + ox + taps[t]) }
+                storePartial(a, dst + ox, Swift.min(8, g.outW - ox))
+                ox += 8
+            }
+        }
+    }
+
+    /// dx for one plane: every output gradient is spread back over its taps in the
+    /// padded scratch (scatter form works for any stride), then the scratch is cropped.
+    func inputGradient(
+        _ dy: UnsafePointer<Float>, weights w: UnsafePointer<Float>,
+        _ dx: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, taps: UnsafePointer<Int>
+    ) {
+        let g = geo, s = g.stride, n = g.taps
+        scratch.update(repeating: 0, count: scratchCount)
+        for oy in 0..<g.outH {
+            let rowBase = scratch + oy * s * width
+            let src = dy + oy * g.outW
+            var ox = 0
+            while ox < g.outW {
+                // Lanes past the row end are zero, so their stores add nothing.
+                let gv = loadPartial(src + ox, Swift.min(8, g.outW - ox))
+                for t in 0..<n {
+                    let p = rowBase + ox + taps[t]
+                    storeVector(loadVector(p) + SIMD8<Float>(repeating: w[t]) * gv, p)
+                }
+                ox += 8
+            }
+        }
+        for iy in 0..<g.inH {
+            let dst = dx + iy * g.inW
+            let r = iy + g.padTop
+            guard r >= 0, r < rows else {
+                dst.update(repeating: 0, count: g.inW)
+                continue
+            }
+            for p in 0..<s {
+                // Input column ix = q·s + p − padLeft, for q in [lo, hi) inside the scratch row.
+                let (lo, hi) = g.validRange(tapOffset: p, pad: g.padLeft, n: g.inW, out: width)
+                let srcRow = scratch + (p * rows + r) * width
+                for q in lo..<hi { dst[q * s + p - g.padLeft] = srcRow[q] }
+            }
+            // Columns that no phase row reaches (right of the scratch, or left of the padding).
+            for ix in 0..<g.inW {
+                let c = ix + g.padLeft
+                if c < 0 || c / s >= width { dst[ix] = 0 }
+            }
+        }
+    }
+
+    /// acc[t] += Σ dy[oy, ox]·x[tap t of (oy, ox)] for one plane, lane-wise; the caller
+    /// sums the lanes once at the end.
+    func accumulateWeightGradient(
+        _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, into acc: UnsafeMutablePointer<SIMD8<Float>>,
+        scratch: UnsafeMutablePointer<Float>, taps: UnsafePointer<Int>
+    ) {
+        fill(x, scratch)
+        let g = geo, n = g.taps
+        for oy in 0..<g.outH {
+            let rowBase = scratch + oy * g.stride * width
+            let src = dy + oy * g.outW
+            var ox = 0
+            while ox < g.outW {
+                let gv = loadPartial(src + ox, Swift.min(8, g.outW - ox))
+                for t in 0..<n { acc[t] += gv * loadVector(rowBase + ox + taps[t]) }
+                ox += 8
+            }
+        }
+    }
+}
+
+@inline(__always)
+func loadVector(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+@inline(__always)
+func loadVector(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+@inline(__always)
+func storeVector(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+}
+
+/// The first `n` (< 8 allowed) floats at `p`, zeros in the other lanes.
+@inline(__always)
+func loadPartial(_ p: UnsafePointer<Float>, _ n: Int) -> SIMD8<Float> {
+    if n >= 8 { return loadVector(p) }
+    var v = SIMD8<Float>()
+    for l in 0..<n { v[l] = p[l] }
+    return v
+}
+
+@inline(__always)
+func storePartial(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
+    if n >= 8 {
+        storeVector(v, p)
+        return
+    }
+    for l in 0..<n { p[l] = v[l] }
+}
+
+/// Depthwise conv over a whole batch: `x` [batch, C, inH, inW], `w` [C, taps], `y` [batch, C, outH, outW].
+func depthwiseForward(
+    _ x: UnsafePointer<Float>, weights w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+    batch: Int, channels: Int, _ geo: ConvGeometry, into y: UnsafeMutablePointer<Float>
+) {
+    let plan = DepthwisePlan(geo)
+    plan.tapOffsets.withUnsafeBufferPointer { taps in
+        parallelChunks(batch * channels, scratch: plan.scratchCount) { range, scratch in
+            for i in range {
+                let c = i % channels
+                plan.forward(x + i * geo.inPlane, weights: w + c * geo.taps, bias: bias?[c] ?? 0,
+                             y + i * geo.outPlane, scratch: scratch, taps: taps.baseAddress!)
+            }
+        }
+    }
+}
+
+/// dx [batch, C, inH, inW] (fully written) from dy [batch, C, outH, outW].
+func depthwiseInputGradient(
+    _ dy: UnsafePointer<Float>, weights w: UnsafePointer<Float>,
+    batch: Int, channels: Int, _ geo: ConvGeometry, into dx: UnsafeMutablePointer<Float>
+) {
+    let plan = DepthwisePlan(geo)
+    plan.tapOffsets.withUnsafeBufferPointer { taps in
+        parallelChunks(batch * channels, scratch: plan.scratchCount) { range, scratch in
+            for i in range {
+                plan.inputGradient(dy + i * geo.outPlane, weights: w + (i % channels) * geo.taps,
+                                   dx + i * geo.inPlane, scratch: scratch, taps: taps.baseAddress!)
+            }
+        }
+    }
+}
+
+/// dw [C, taps] (fully written). Split by channel so each channel's sum over the batch runs
+/// in one fixed order on one thread.
+func depthwiseWeightGradient(
+    _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+    batch: Int, channels: Int, _ geo: ConvGeometry, into dw: UnsafeMutablePointer<Float>
+) {
+    let plan = DepthwisePlan(geo)
+    let n = geo.taps
+    plan.tapOffsets.withUnsafeBufferPointer { taps in
+        parallelChunks(channels, scratch: plan.scratchCount) { range, scratch in
+            let acc = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: n)
+            defer { acc.deallocate() }
+            for c in range {
+                acc.initialize(repeating: SIMD8<Float>(), count: n)
+                for b in 0..<batch {
+                    let i = b * channels + c
+                    plan.accumulateWeightGradient(x + i * geo.inPlane, dy + i * geo.outPlane, into: acc,
+                                                  scratch: scratch, taps: taps.baseAddress!)
+                }
+                for t in 0..<n { dw[c * n + t] = acc[t].sum() }
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+/// The shape of one convolution seen from the side that is gathered: a [channels, inH, inW]
+/// image read through a kh×kw window at `stride` and `dilation`, giving outH×outW positions.
+/// Output position (oy, ox) with tap (ky, kx) reads input (oy·s − padTop + ky·d,
+/// ox·s − padLeft + kx·d); anything outside the image reads as zero. Pads may be negative
+/// (the transposed conv's gather form crops instead of padding), and the output size is
+/// explicit rather than derived, so conv, its input gradient and conv_transpose all share
+/// the same kernels.
+struct ConvGeometry: Equatable {
+    var channels: Int
+    var inH: Int, inW: Int
+    var outH: Int, outW: Int
+    var kh: Int, kw: Int
+    var stride: Int, dilation: Int
+    var padTop: Int, padLeft: Int
+
+    var taps: Int { kh * kw }
+    var inPlane: Int { inH * inW }
+    var outPlane: Int { outH * outW }
+    /// Rows of the column matrix: one per (channel, ky, kx).
+    var colRows: Int { channels * kh * kw }
+
+    /// A 1×1 stride-1 conv without padding is a plain GEMM on the image itself.
+    var isPointwise: Bool {
+        kh == 1 && kw == 1 && stride == 1 && padTop == 0 && padLeft == 0 && inH == outH && inW == outW
+    }
+
+    /// Output columns [lo, hi) whose tap at offset `k·d` lands inside an axis of length `n`.
+    @inline(__always)
+    func validRange(tapOffset: Int, pad: Int, n: Int, out: Int) -> (Int, Int) {
+        // ox·s − pad + off ∈ [0, n)  ⇔  ox ∈ [ceil((pad − off)/s), ceil((n + pad − off)/s))
+        let lo = Swift.min(Swift.max(ceilDiv(pad - tapOffset, stride), 0), out)
+        let hi = Swift.min(Swift.max(ceilDiv(n + pad - tapOffset, stride), lo), out)
+        return (lo, hi)
+    }
+}
+
+@inline(__always)
+func ceilDiv(_ a: Int, _ b: Int) -> Int {
+    a >= 0 ? (a + b - 1) / b : -((-a) / b)
+}
+
+/// Unfolds channels `range` of `src` [channels, inH, inW] into rows of `col`
+/// [colRows, rows.count·outW], for output rows `rows` only (a tile; all rows by default);
+/// the rows of one channel are c·kh·kw ..< (c+1)·kh·kw. Every element of those col rows
+/// is written (zeros where the window hangs outside the image).
+func im2col(
+    _ src: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, _ g: ConvGeometry,
+    channels range: Range<Int>? = nil, outputRows rows: Range<Int>? = nil
+) {
+    let s = g.stride, outW = g.outW
+    let oy0 = rows?.lowerBound ?? 0, oy1 = rows?.upperBound ?? g.outH
+    let tile = (oy1 - oy0) * outW
+    for c in range ?? 0..<g.channels {
+        let plane = src + c * g.inPlane
+        for ky in 0..<g.kh {
+            var (yLo, yHi) = g.validRange(tapOffset: ky * g.dilation, pad: g.padTop, n: g.inH, out: g.outH)
+            yLo = Swift.min(Swift.max(yLo, oy0), oy1)
+            yHi = Swift.min(Swift.max(yHi, yLo), oy1)
+            for kx in 0..<g.kw {
+                // `row` is indexed by absolute output row oy: row + oy·outW is in the tile.
+                let row = col + ((c * g.kh + ky) * g.kw + kx) * tile - oy0 * outW
+                let (xLo, xHi) = g.validRange(tapOffset: kx * g.dilation, pad: g.padLeft, n: g.inW, out: outW)
+                if yLo > oy0 { (row + oy0 * outW).update(repeating: 0, count: (yLo - oy0) * outW) }
+                if yHi < oy1 { (row + yHi * outW).update(repeating: 0, count: (oy1 - yHi) * outW) }
+                guard xHi > xLo else {
+                    (row + yLo * outW).update(repeating: 0, count: (yHi - yLo) * outW)
+                    continue
+                }
+                let x0 = xLo * s - g.padLeft + kx * g.dilation
+                for oy in yLo..<yHi {
+                    let dst = row + oy * outW
+                    let srcRow = plane + (oy * s - g.padTop + ky * g.dilation) * g.inW + x0
+                    if xLo > 0 { dst.update(repeating: 0, count: xLo) }
+                    if s == 1 {
+                        (dst + xLo).update(from: srcRow, count: xHi - xLo)
+                    } else {
+                        for j in 0..<(xHi - xLo) { dst[xLo + j] = srcRow[j * s] }
+                    }
+                    if xHi < outW { (dst + xHi).update(repeating: 0, count: outW - xHi) }
+                }
+            }
+        }
+    }
+}
+
+/// The adjoint of `im2col`: adds each column entry back onto the image position it was
+/// read from. `dst` must be initialised (usually zeros); channels in `range` only.
+func col2im(
+    _ col: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ g: ConvGeometry,
+    channels range: Range<Int>? = nil
+) {
+    let s = g.stride, outW = g.outW, outPlane = g.outPlane
+    for c in range ?? 0..<g.channels {
+        let plane = dst + c * g.inPlane
+        for ky in 0..<g.kh {
+            let (yLo, yHi) = g.validRange(tapOffset: ky * g.dilation, pad: g.padTop, n: g.inH, out: g.outH)
+            for kx in 0..<g.kw {
+                let row = col + ((c * g.kh + ky) * g.kw + kx) * outPlane
+                let (xLo, xHi) = g.validRange(tapOffset: kx * g.dilation, pad: g.padLeft, n: g.inW, out: outW)
+                guard xHi > xLo else { continue }
+                let x0 = xLo * s - g.padLeft + kx * g.dilation
+                let n = xHi - xLo
+                for oy in yLo..<yHi {
+                    let srcRow = row + oy * outW + xLo
+                    let dstRow = plane + (oy * s - g.padTop + ky * g.dilation) * g.inW + x0
+                    if s == 1 {
+                        for j in 0..<n { dstRow[j] += srcRow[j] }
+                    } else {
+                        for j in 0..<n { dstRow[j * s] += srcRow[j] }
+                    }
+                }
+            }
+        }
+    }
+}

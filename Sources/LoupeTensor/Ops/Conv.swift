@@ -1,0 +1,116 @@
+extension Tensor {
+    /// 2-D convolution (cross-correlation, as in PyTorch) of an NCHW input with
+    /// weight [Cout, Cin/groups, kh, kw] and optional bias [Cout].
+    ///
+    /// Output size per axis: (i + pad_before + pad_after − d·(k−1) − 1) / s + 1.
+    /// Depthwise convs (groups == Cin == Cout) run a direct SIMD kernel, 1×1 stride-1
+    /// unpadded convs a plain GEMM, everything else im2col + GEMM. The input gradient is
+    /// the transposed convolution with the same filters (DeconvNet's backward pass);
+    /// the weight gradient is skipped entirely for frozen weights.
+    public func conv2d(
+        weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding2D = .zero,
+        dilation: Int = 1, groups: Int = 1
+    ) throws -> Tensor {
+        let op = "conv2d"
+        try ConvCheck.ranks(op, input: shape, weight: weight.shape)
+        try ConvCheck.hyper(op, stride: stride, dilation: dilation, groups: groups, padding: padding)
+        let (batch, cin, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        let (cout, cg, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
+        guard cin % groups == 0, cout % groups == 0, cg == cin / groups else {
+            throw TensorError.invalidArgument(
+                op: op, "input \(shape) has \(cin) channels and weight \(weight.shape) expects \(cg) per group "
+                    + "with groups=\(groups); need Cin and Cout divisible by groups and weight.shape[1] == Cin/groups")
+        }
+        try ConvCheck.bias(op, bias, channels: cout)
+        let oh = (h + padding.top + padding.bottom - dilation * (kh - 1) - 1) / stride + 1
+        let ow = (w + padding.left + padding.right - dilation * (kw - 1) - 1) / stride + 1
+        // The "− 1) / s + 1" above rounds toward zero, so test the span itself, not oh.
+        guard h + padding.top + padding.bottom - dilation * (kh - 1) > 0,
+              w + padding.left + padding.right - dilation * (kw - 1) > 0, oh > 0, ow > 0 else {
+            throw TensorError.invalidArgument(
+                op: op, "input \(shape) with padding \(padding), kernel \(kh)×\(kw) and dilation \(dilation) "
+                    + "leaves no output positions")
+        }
+
+        let geo = ConvGeometry(
+            channels: cg, inH: h, inW: w, outH: oh, outW: ow, kh: kh, kw: kw,
+            stride: stride, dilation: dilation, padTop: padding.top, padLeft: padding.left)
+        let m = cout / groups
+        let depthwise = groups > 1 && groups == cin && cout == cin
+        let x = detached, wt = weight.detached, b = bias?.detached
+
+        var y = Tensor(zeros: [batch, cout, oh, ow])
+        let yp = y.mutablePointer
+        if depthwise {
+            depthwiseForward(x.pointer, weights: wt.pointer, bias: b?.pointer, batch: batch, channels: cin, geo,
+                             into: yp)
+        } else {
+            convGather(x.pointer, batch: batch, groups: groups, geo, weights: wt.pointer, m: m, bias: b?.pointer,
+                       into: yp)
+        }
+
+        let inShape = shape, wShape = weight.shape
+        let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
+        return Tensor.record(op, y, inputs: inputs) { g, ctx in
+            var dx: Tensor?, dw: Tensor?
+            if ctx.needs[0] {
+                var t = Tensor(zeros: inShape)
+                let tp = t.mutablePointer
+                if depthwise {
+                    depthwiseInputGradient(g.pointer, weights: wt.pointer, batch: batch, channels: cin, geo, into: tp)
+                } else {
+                    convInputGradient(g.pointer, batch: batch, groups: groups, geo, weights: wt.pointer, m: m, into: tp)
+                }
+                dx = t
+            }
+            if ctx.needs[1] {
+                KernelCounters.countWeightGradient()
+                var t = Tensor(zeros: wShape)
+                let tp = t.mutablePointer
+                if depthwise {
+                    depthwiseWeightGradient(x.pointer, g.pointer, batch: batch, channels: cin, geo, into: tp)
+                } else {
+                    convWeightGradient(x.pointer, g.pointer, batch: batch, groups: groups, geo, m: m, into: tp)
+                }
+                dw = t
+            }
+            var grads = [dx, dw]
+            if inputs.count == 3 {
+                grads.append(ctx.needs[2] ? channelSums(g.pointer, batch: batch, channels: cout, plane: oh * ow) : nil)
+            }
+            return grads
+        }
+    }
+}
+
+/// Argument checks shared by conv2d and convTranspose2d, each error naming the op and shapes.
+enum ConvCheck {
+    static func ranks(_ op: String, input: [Int], weight: [Int]) throws {
+        guard input.count == 4 else {
+            throw TensorError.invalidArgument(op: op, "input must be NCHW (rank 4), got shape \(input)")
+        }
+        guard weight.count == 4 else {
+            throw TensorError.invalidArgument(op: op, "weight must be rank 4, got shape \(weight)")
+        }
+        guard weight[2] > 0, weight[3] > 0 else {
+            throw TensorError.invalidArgument(op: op, "weight \(weight) has an empty kernel")
+        }
+    }
+
+    static func hyper(_ op: String, stride: Int, dilation: Int, groups: Int, padding: Padding2D) throws {
+        guard stride > 0 else { throw TensorError.invalidArgument(op: op, "stride must be positive, got \(stride)") }
+        guard dilation > 0 else {
+            throw TensorError.invalidArgument(op: op, "dilation must be positive, got \(dilation)")
+        }
+        guard groups > 0 else { throw TensorError.invalidArgument(op: op, "groups must be positive, got \(groups)") }
+        guard padding.top >= 0, padding.bottom >= 0, padding.left >= 0, padding.right >= 0 else {
+            throw TensorError.invalidArgument(op: op, "padding must be non-negative, got \(padding)")
+        }
+    }
+
+    static func bias(_ op: String, _ bias: Tensor?, channels: Int) throws {
+        if let bias, bias.shape != [channels] {
+            throw TensorError.shapeMismatch(op: op + " bias", bias.shape, [channels])
+        }
+    }
+}
