@@ -29,7 +29,7 @@ public final class Conv2d: Module {
         let bound = 1 / Float(inChannels / groups * kernel * kernel).squareRoot()
         weight = Parameter(try Tensor.randomUniform([outChannels, inChannels / groups, kernel, kernel],
                                                     low: -bound, high: bound, stream: initStream.derived(1)))
-        bias = bias ? Parameter(try Tensor.randomUniform([outChannels], low: -bound, high: bound,
+        self.bias = bias ? Parameter(try Tensor.randomUniform([outChannels], low: -bound, high: bound,
                                                          stream: initStream.derived(2))) : nil
         super.init()
         registerParameter("weight", weight)

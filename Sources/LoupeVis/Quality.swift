@@ -1,0 +1,51 @@
+import LoupeNN
+import LoupeTensor
+
+/// Numbers that say how good a visualization is, so pictures can be compared
+/// across settings and models rather than judged by eye alone.
+public enum Quality {
+    /// The objective on the visualization divided by its largest value over reference
+    /// images (real photos or a test set): above 1 means the picture drives the unit
+    /// harder than anything natural in the reference set. Nil when the reference
+    /// maximum is not positive (the ratio would mean nothing).
+    public static func activationRatios(
+        model: Model, objectives: [Objective], visualizations: Tensor, reference: Tensor, batchSize: Int = 32
+    ) throws -> [Float?] {
+        let visualizer = Visualizer(model: model)
+        let onVis = try visualizer.evaluate(objectives, on: visualizations)
+        var refMax = [Float](repeating: -.infinity, count: objectives.count)
+        let n = reference.shape[0]
+        var start = 0
+        while start < n {
+            let len = min(batchSize, n - start)
+            let chunk = try reference.narrowed(axis: 0, start: start, length: len)
+            for (i, objective) in objectives.enumerated() {
+                let values = try visualizer.evaluate(Array(repeating: objective, count: len), on: chunk)
+                refMax[i] = max(refMax[i], values.max() ?? -.infinity)
+            }
+            start += len
+        }
+        return zip(onVis, refMax).map { v, m in m > 0 ? v / m : nil }
+    }
+
+    /// Mean probability of `target` over `draws` random standard transforms of each image:
+    /// a class prototype should be recognized from any small shift, scale or rotation.
+    public static func classProbability(
+        model: Model, images: Tensor, targets: [Int], draws: Int = 8, seed: UInt64 = 0
+    ) throws -> [Float] {
+        let fixed = try Visualizer(model: model).needsFixedInputSize()
+        var sums = [Float](repeating: 0, count: targets.count)
+        try Autograd.noGrad {
+            for d in 0..<draws {
+                var x = try Transform.apply(Transform.standard, to: images, stream: RandomStream(seed: seed, key: [0xC1A55, UInt64(d)]))
+                if fixed || x.shape[2] < 32 {
+                    x = try x.resizedBilinear(height: model.preset.inputSize, width: model.preset.inputSize)
+                }
+                let p = try model.logits(x).softmax().scalars
+                let k = p.count / targets.count
+                for (i, t) in targets.enumerated() { sums[i] += p[i * k + t] }
+            }
+        }
+        return sums.map { $0 / Float(draws) }
+    }
+}
