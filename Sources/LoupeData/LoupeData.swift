@@ -1,1 +1,0 @@
-// LoupeData: see DESIGN.md for what belongs here.
