@@ -1,3 +1,4 @@
+import Foundation
 @testable import LoupeData
 import LoupeTensor
 import XCTest
@@ -57,5 +58,28 @@ final class PreprocessTests: XCTestCase {
     func testNormalizationRejectsZeroStd() {
         XCTAssertThrowsError(try Normalization(mean: [0], std: [0]))
         XCTAssertThrowsError(try Normalization(mean: [0, 1], std: [1]))
+    }
+}
+
+final class PhotoPipelineTests: XCTestCase {
+    /// The EfficientNet-Lite input path on a real photo: square crop, resize, normalize.
+    func testPhotoToModelInput() throws {
+        let path = photoPath("hubble_deep_field.jpg")
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw XCTSkip("\(path) absent: run `make assets`")
+        }
+        let image = try Image.load(path: path)
+        let square = image.centerCroppedToSquare()
+        XCTAssertEqual([square.width, square.height], [872, 872])
+        let input = try square.resized(width: 224, height: 224).tensor(normalization: .efficientNetLite)
+        XCTAssertEqual(input.shape, [1, 3, 224, 224])
+        let values = input.scalars
+        XCTAssertGreaterThanOrEqual(values.min() ?? -2, -127.0 / 128.0)
+        XCTAssertLessThanOrEqual(values.max() ?? 2, 1)
+        // Antialiasing keeps the mean brightness: compare with the full-resolution crop.
+        let meanIn = square.pixels.reduce(0.0) { $0 + Double($1) } / Double(square.pixels.count)
+        let small = try square.resized(width: 224, height: 224)
+        let meanOut = small.pixels.reduce(0.0) { $0 + Double($1) } / Double(small.pixels.count)
+        XCTAssertEqual(meanOut, meanIn, accuracy: 0.5)
     }
 }

@@ -235,3 +235,54 @@ final class TorchCheckpointTests: XCTestCase {
         XCTAssertEqual(try state.tensor("_blocks.3._depthwise_conv.weight").shape, [144, 1, 5, 5])
     }
 }
+
+final class HostilePickleTests: XCTestCase {
+    func testDeepNestingAndCyclesNeitherCrashNorHang() throws {
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("deep.pth")
+
+        // A million nested 1-tuples, two bytes each: freeing a recursive value this deep
+        // would overflow the stack.
+        var p = PickleWriter()
+        p.proto(); p.emptyTuple()
+        p.bytes += [UInt8](repeating: 0x85, count: 1_000_000)
+        p.stop()
+        try writeTorchZip(to: url, pickle: p.bytes, storages: [])
+        XCTAssertThrowsError(try loadCheckpoint(path: url.path)) { error in
+            XCTAssertTrue("\(error)".contains("not a state dict"), "\(error)")
+        }
+
+        // d = {}; d["state_dict"] = d; d["epoch"] = 1 — a cycle through the memo.
+        var q = PickleWriter()
+        q.proto(); q.emptyDict(); let d = q.put()
+        q.string("state_dict"); q.get(d); q.setitem()
+        q.string("epoch"); q.int(1); q.setitem()
+        q.stop()
+        try writeTorchZip(to: url, pickle: q.bytes, storages: [])
+        XCTAssertThrowsError(try loadCheckpoint(path: url.path)) { error in
+            guard case .badTensor(_, let key, _)? = error as? CheckpointError else { return XCTFail("\(error)") }
+            XCTAssertEqual(key, "state_dict")
+        }
+    }
+}
+
+extension HostilePickleTests {
+    func testBroadcastViewCannotAskForUnboundedMemory() throws {
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("huge.pth")
+        // One float viewed as 2^20 × 2^20 with zero strides: 4 TiB if materialised.
+        let t = FakeTensor(name: "huge", storageType: "FloatStorage", key: "0", storageCount: 1,
+                           offset: 0, shape: [1 << 20, 1 << 20], strides: [0, 0])
+        try writeTorchZip(to: url, pickle: stateDictPickle([t], legacy: false), storages: [("0", float32Bytes([1]))])
+        XCTAssertThrowsError(try loadCheckpoint(path: url.path)) { error in
+            XCTAssertTrue("\(error)".contains("'huge'"), "\(error)")
+        }
+        // A modest broadcast is fine and repeats the element.
+        let small = FakeTensor(name: "b", storageType: "FloatStorage", key: "0", storageCount: 1,
+                               offset: 0, shape: [2, 3], strides: [0, 0])
+        try writeTorchZip(to: url, pickle: stateDictPickle([small], legacy: false), storages: [("0", float32Bytes([4]))])
+        XCTAssertEqual(try loadCheckpoint(path: url.path).tensor("b").scalars, [4, 4, 4, 4, 4, 4])
+    }
+}

@@ -11,7 +11,12 @@
 import Foundation
 
 /// A value on the pickle machine's stack.
-indirect enum PickleValue {
+///
+/// Containers are indices into the unpickler's `PickleHeap`, not nested values: a
+/// hostile pickle can nest a million tuples in two bytes each, and a recursive value
+/// would then overflow the stack when it is freed. Indices keep every value flat, and
+/// make reference cycles (a dict placed inside itself through the memo) harmless.
+enum PickleValue {
     case none
     case bool(Bool)
     case int(Int)
@@ -20,9 +25,9 @@ indirect enum PickleValue {
     case float(Double)
     case string(String)
     case bytes([UInt8])
-    case tuple([PickleValue])
-    case list(PickleList)
-    case dict(PickleDict)
+    case tuple(Int)
+    case list(Int)
+    case dict(Int)
     /// An allowed global, referenced (not yet called).
     case global(PickleGlobal)
     case storage(StorageRef)
@@ -46,20 +51,65 @@ indirect enum PickleValue {
     }
 }
 
-/// Lists and dicts are mutated after creation (APPEND, SETITEM) and may be shared
-/// through the memo, so they are references, as in Python.
-final class PickleList {
-    var items: [PickleValue] = []
+/// Every container one pickle builds. Lists and dicts are mutated after creation
+/// (APPEND, SETITEM) and may be shared through the memo, so values refer to them by
+/// index, as Python refers to objects.
+final class PickleHeap {
+    private(set) var tuples: [[PickleValue]] = []
+    fileprivate(set) var lists: [[PickleValue]] = []
+    fileprivate(set) var dicts: [PickleDict] = []
+
+    fileprivate func newTuple(_ items: [PickleValue]) -> PickleValue {
+        tuples.append(items)
+        return .tuple(tuples.count - 1)
+    }
+
+    fileprivate func newList() -> PickleValue {
+        lists.append([])
+        return .list(lists.count - 1)
+    }
+
+    fileprivate func newDict() -> PickleValue {
+        dicts.append(PickleDict())
+        return .dict(dicts.count - 1)
+    }
+
+    func tuple(_ v: PickleValue) -> [PickleValue]? {
+        if case .tuple(let i) = v { return tuples[i] }
+        return nil
+    }
+
+    func list(_ v: PickleValue) -> [PickleValue]? {
+        if case .list(let i) = v { return lists[i] }
+        return nil
+    }
+
+    func dict(_ v: PickleValue) -> PickleDict? {
+        if case .dict(let i) = v { return dicts[i] }
+        return nil
+    }
+
+    /// A short rendering for error messages, at most `depth` levels deep.
+    func describe(_ value: PickleValue, depth: Int = 3) -> String {
+        switch value {
+        case .string(let s): return "'\(s.prefix(80))'"
+        case .int(let n): return "\(n)"
+        case .tuple(let i):
+            guard depth > 0 else { return "(…)" }
+            return "(" + tuples[i].prefix(8).map { describe($0, depth: depth - 1) }.joined(separator: ", ") + ")"
+        default: return value.kind
+        }
+    }
 }
 
-final class PickleDict {
+struct PickleDict {
     private(set) var entries: [(key: PickleValue, value: PickleValue)] = []
     private var stringIndex: [String: Int] = [:]
     private var intIndex: [Int: Int] = [:]
 
     /// Python semantics for the key types a state dict uses: assigning an existing
     /// string or int key replaces its value in place, keeping the first position.
-    func set(_ key: PickleValue, _ value: PickleValue) {
+    mutating func set(_ key: PickleValue, _ value: PickleValue) {
         switch key {
         case .string(let s):
             if let i = stringIndex[s] { entries[i].value = value; return }
@@ -131,14 +181,16 @@ struct RestrictedUnpickler {
     let file: String
     private(set) var position: Int
     /// Resolves BINPERSID ids; nil means the stream may not contain any.
-    var persistentLoad: ((PickleValue) throws -> PickleValue)?
+    var persistentLoad: ((PickleValue, PickleHeap) throws -> PickleValue)?
+    /// The containers of the pickle being read (a fresh heap per `load()`).
+    private(set) var heap = PickleHeap()
 
     private var stack: [PickleValue] = []
     private var marks: [Int] = []
     private var memo: [Int: PickleValue] = [:]
 
     init(bytes: [UInt8], start: Int = 0, file: String,
-         persistentLoad: ((PickleValue) throws -> PickleValue)? = nil) {
+         persistentLoad: ((PickleValue, PickleHeap) throws -> PickleValue)? = nil) {
         self.bytes = bytes
         self.position = start
         self.file = file
@@ -151,6 +203,7 @@ struct RestrictedUnpickler {
         stack = []
         marks = []
         memo = [:]
+        heap = PickleHeap()
         while true {
             let at = position
             let op = try byte()
@@ -166,9 +219,9 @@ struct RestrictedUnpickler {
                 }
                 return result
             case UInt8(ascii: "("): marks.append(stack.count)  // MARK
-            case UInt8(ascii: "}"): stack.append(.dict(PickleDict()))  // EMPTY_DICT
-            case UInt8(ascii: "]"): stack.append(.list(PickleList()))  // EMPTY_LIST
-            case UInt8(ascii: ")"): stack.append(.tuple([]))  // EMPTY_TUPLE
+            case UInt8(ascii: "}"): stack.append(heap.newDict())  // EMPTY_DICT
+            case UInt8(ascii: "]"): stack.append(heap.newList())  // EMPTY_LIST
+            case UInt8(ascii: ")"): stack.append(heap.newTuple([]))  // EMPTY_TUPLE
             case UInt8(ascii: "N"): stack.append(.none)
             case 0x88: stack.append(.bool(true))   // NEWTRUE
             case 0x89: stack.append(.bool(false))  // NEWFALSE
@@ -210,21 +263,21 @@ struct RestrictedUnpickler {
                 stack.append(v)
             case UInt8(ascii: "t"), 0x85, 0x86, 0x87:  // TUPLE, TUPLE1, TUPLE2, TUPLE3
                 let items = try op == UInt8(ascii: "t") ? popToMark(at) : pop(Int(op - 0x84), at)
-                stack.append(.tuple(items))
+                stack.append(heap.newTuple(items))
             case UInt8(ascii: "a"):  // APPEND
                 let item = try pop(1, at)
-                try list(at).items += item
+                heap.lists[try list(at)] += item
             case UInt8(ascii: "e"):  // APPENDS
                 let items = try popToMark(at)
-                try list(at).items += items
+                heap.lists[try list(at)] += items
             case UInt8(ascii: "s"):  // SETITEM
                 let kv = try pop(2, at)
-                try dict(at).set(kv[0], kv[1])
+                heap.dicts[try dict(at)].set(kv[0], kv[1])
             case UInt8(ascii: "u"):  // SETITEMS
                 let items = try popToMark(at)
                 guard items.count % 2 == 0 else { throw malformed("SETITEMS at byte \(at) with an odd item count") }
                 let d = try dict(at)
-                for i in stride(from: 0, to: items.count, by: 2) { d.set(items[i], items[i + 1]) }
+                for i in stride(from: 0, to: items.count, by: 2) { heap.dicts[d].set(items[i], items[i + 1]) }
             case UInt8(ascii: "c"):  // GLOBAL "module\nname\n"
                 let module = try line(at)
                 let name = try line(at)
@@ -239,7 +292,7 @@ struct RestrictedUnpickler {
                 stack.append(.global(g))
             case UInt8(ascii: "R"):  // REDUCE
                 let pair = try pop(2, at)
-                guard case .global(let callable) = pair[0], case .tuple(let args) = pair[1] else {
+                guard case .global(let callable) = pair[0], let args = heap.tuple(pair[1]) else {
                     throw malformed("REDUCE at byte \(at) applies \(pair[0].kind) to \(pair[1].kind)")
                 }
                 let result = try call(callable, args, at)
@@ -257,7 +310,7 @@ struct RestrictedUnpickler {
                 guard let resolve = persistentLoad else {
                     throw malformed("persistent id at byte \(at) in a pickle that may not have any")
                 }
-                let resolved = try resolve(id)
+                let resolved = try resolve(id, heap)
                 stack.append(resolved)
             default:
                 throw CheckpointError.forbiddenOpcode(file: file, opcode: RestrictedUnpickler.describe(op), offset: at)
@@ -270,20 +323,21 @@ struct RestrictedUnpickler {
     private func call(_ callable: PickleGlobal, _ args: [PickleValue], _ at: Int) throws -> PickleValue {
         switch callable {
         case .orderedDict:
-            let d = PickleDict()
+            let made = heap.newDict()
+            guard case .dict(let d) = made else { return made }
             if let first = args.first {
                 // OrderedDict([(k, v), ...])
-                guard args.count == 1, case .list(let pairs) = first else {
+                guard args.count == 1, let pairs = heap.list(first) else {
                     throw malformed("OrderedDict called with \(args.map(\.kind)) at byte \(at)")
                 }
-                for pair in pairs.items {
-                    guard case .tuple(let kv) = pair, kv.count == 2 else {
+                for pair in pairs {
+                    guard let kv = heap.tuple(pair), kv.count == 2 else {
                         throw malformed("OrderedDict item is not a pair at byte \(at)")
                     }
-                    d.set(kv[0], kv[1])
+                    heap.dicts[d].set(kv[0], kv[1])
                 }
             }
-            return .dict(d)
+            return made
         case .rebuildTensor, .rebuildTensorV2:
             // (storage, storage_offset, size, stride[, requires_grad, backward_hooks[, metadata]])
             let arity = callable == .rebuildTensor ? [4] : [6, 7]
@@ -304,7 +358,7 @@ struct RestrictedUnpickler {
     }
 
     private func ints(_ value: PickleValue) -> [Int]? {
-        guard case .tuple(let items) = value else { return nil }
+        guard let items = heap.tuple(value) else { return nil }
         var out: [Int] = []
         for item in items {
             guard case .int(let n) = item else { return nil }
@@ -396,12 +450,14 @@ struct RestrictedUnpickler {
         return Array(stack[mark...])
     }
 
-    private func list(_ at: Int) throws -> PickleList {
+    /// The heap index of the list on top of the stack.
+    private func list(_ at: Int) throws -> Int {
         guard case .list(let l)? = stack.last else { throw malformed("append to a non-list at byte \(at)") }
         return l
     }
 
-    private func dict(_ at: Int) throws -> PickleDict {
+    /// The heap index of the dict on top of the stack.
+    private func dict(_ at: Int) throws -> Int {
         guard case .dict(let d)? = stack.last else { throw malformed("set item on a non-dict at byte \(at)") }
         return d
     }

@@ -18,6 +18,8 @@ enum TorchCheckpoint {
     /// `torch.serialization.MAGIC_NUMBER`, 0x1950a86a20f9469cfc6c, as pickle LONG1 bytes.
     static let legacyMagic: [UInt8] = [0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]
     static let legacyProtocolVersion = 1001
+    /// The most elements a view may have beyond those of its storage (64 Mi floats).
+    static let maxBroadcastElements = 1 << 26
 
     // MARK: zip
 
@@ -48,12 +50,12 @@ enum TorchCheckpoint {
 
         var referenced: [String: ElementType] = [:]
         var unpickler = RestrictedUnpickler(bytes: try extract(pickleEntry, from: archive, file: file), file: file)
-        unpickler.persistentLoad = { id in
+        unpickler.persistentLoad = { id, heap in
             // ('storage', storage_type, key, location, numel)
-            guard case .tuple(let t) = id, t.count == 5, case .string("storage") = t[0],
+            guard let t = heap.tuple(id), t.count == 5, case .string("storage") = t[0],
                   case .global(.storageType(let type, _)) = t[1], case .string(let key) = t[2],
                   case .int(let count) = t[4], count >= 0 else {
-                throw CheckpointError.malformed(file: file, reason: "unexpected persistent id \(describe(id))")
+                throw CheckpointError.malformed(file: file, reason: "unexpected persistent id \(heap.describe(id))")
             }
             if let seen = referenced[key], seen != type {
                 throw CheckpointError.malformed(file: file, reason: "storage \(key) is used as both \(seen) and \(type)")
@@ -62,7 +64,7 @@ enum TorchCheckpoint {
             return .storage(StorageRef(key: key, type: type, offset: 0, count: count))
         }
         let root = try unpickler.load()
-        let entries = try stateDictEntries(root, file: file)
+        let entries = try stateDictEntries(root, heap: unpickler.heap, file: file)
 
         var storages: [String: [Float]] = [:]
         for (key, type) in referenced {
@@ -92,27 +94,28 @@ enum TorchCheckpoint {
     static func readLegacy(_ data: Data, file: String) throws -> StateDict {
         let bytes = [UInt8](data)
         var position = 0
-        func next(_ what: String,
-                  persistentLoad: ((PickleValue) throws -> PickleValue)? = nil) throws -> PickleValue {
+        func next(_ what: String, persistentLoad: ((PickleValue, PickleHeap) throws -> PickleValue)? = nil)
+            throws -> (PickleValue, PickleHeap) {
             var u = RestrictedUnpickler(bytes: bytes, start: position, file: file, persistentLoad: persistentLoad)
             do {
                 let value = try u.load()
                 position = u.position
-                return value
+                return (value, u.heap)
             } catch let CheckpointError.malformed(f, reason) {
                 throw CheckpointError.malformed(file: f, reason: "\(what): \(reason)")
             }
         }
 
-        let magic = try next("magic number")
+        let (magic, _) = try next("magic number")
         guard case .bigInt(let m) = magic, m == legacyMagic else {
             throw CheckpointError.unknownFormat(
                 file: file, reason: "a pickle without PyTorch's magic number (plain pickles are not state dicts)")
         }
-        guard case .int(legacyProtocolVersion) = try next("protocol version") else {
+        guard case .int(legacyProtocolVersion) = try next("protocol version").0 else {
             throw CheckpointError.unknownFormat(file: file, reason: "legacy protocol version is not \(legacyProtocolVersion)")
         }
-        if case .dict(let info) = try next("sys info") {
+        let (sysInfo, sysHeap) = try next("sys info")
+        if let info = sysHeap.dict(sysInfo) {
             for (k, v) in info.entries {
                 if case .string("little_endian") = k, case .bool(false) = v {
                     throw CheckpointError.malformed(file: file, reason: "saved on a big-endian machine; not supported")
@@ -122,40 +125,40 @@ enum TorchCheckpoint {
 
         // Root storages by key: element type and element count.
         var roots: [String: (type: ElementType, count: Int)] = [:]
-        let root = try next("state dict") { id in
+        let (root, heap) = try next("state dict") { id, heap in
             // ('storage', storage_type, root_key, location, numel, view_metadata)
-            guard case .tuple(let t) = id, t.count == 6, case .string("storage") = t[0],
+            guard let t = heap.tuple(id), t.count == 6, case .string("storage") = t[0],
                   case .global(.storageType(let type, _)) = t[1], case .string(let key) = t[2],
                   case .int(let count) = t[4], count >= 0 else {
-                throw CheckpointError.malformed(file: file, reason: "unexpected persistent id \(describe(id))")
+                throw CheckpointError.malformed(file: file, reason: "unexpected persistent id \(heap.describe(id))")
             }
             if let seen = roots[key], seen != (type, count) {
                 throw CheckpointError.malformed(file: file, reason: "storage \(key) is described two different ways")
             }
             roots[key] = (type, count)
-            switch t[5] {
-            case .none:
+            if case .none = t[5] {
                 return .storage(StorageRef(key: key, type: type, offset: 0, count: count))
-            case .tuple(let view):
-                // (view_key, offset, view_size): a slice of the root storage.
+            }
+            // (view_key, offset, view_size): a slice of the root storage.
+            if let view = heap.tuple(t[5]) {
                 guard view.count == 3, case .int(let offset) = view[1], case .int(let size) = view[2],
                       offset >= 0, size >= 0, offset <= count - size else {
-                    throw CheckpointError.malformed(file: file, reason: "bad storage view \(describe(t[5])) of \(key)")
+                    throw CheckpointError.malformed(file: file, reason: "bad storage view \(heap.describe(t[5])) of \(key)")
                 }
                 return .storage(StorageRef(key: key, type: type, offset: offset, count: size))
-            default:
-                throw CheckpointError.malformed(file: file, reason: "bad storage view \(describe(t[5])) of \(key)")
             }
+            throw CheckpointError.malformed(file: file, reason: "bad storage view \(heap.describe(t[5])) of \(key)")
         }
-        let entries = try stateDictEntries(root, file: file)
+        let entries = try stateDictEntries(root, heap: heap, file: file)
 
-        guard case .list(let keyList) = try next("storage keys") else {
+        let (keys, keyHeap) = try next("storage keys")
+        guard let keyList = keyHeap.list(keys) else {
             throw CheckpointError.malformed(file: file, reason: "the storage key list is not a list")
         }
         var storages: [String: [Float]] = [:]
-        for item in keyList.items {
+        for item in keyList {
             guard case .string(let key) = item, let root = roots[key] else {
-                throw CheckpointError.malformed(file: file, reason: "storage key \(describe(item)) is not used by any tensor")
+                throw CheckpointError.malformed(file: file, reason: "storage key \(keyHeap.describe(item)) is not used by any tensor")
             }
             let (type, count) = (root.type, root.count)
             let owner = entries.first { $0.1.storage.key == key }?.0 ?? key
@@ -168,8 +171,8 @@ enum TorchCheckpoint {
                 throw CheckpointError.badTensor(
                     file: file, key: owner, reason: "storage \(key) holds \(stored) elements, the pickle says \(count)")
             }
-            let length = count * type.size
-            guard bytes.count - position >= length else {
+            let (length, overflow) = count.multipliedReportingOverflow(by: type.size)
+            guard !overflow, bytes.count - position >= length else {
                 throw CheckpointError.badTensor(
                     file: file, key: owner,
                     reason: "file truncated: storage \(key) needs \(length) bytes, \(bytes.count - position) left")
@@ -184,23 +187,24 @@ enum TorchCheckpoint {
 
     /// The (name, tensor) pairs of the state dict, in order. Training checkpoints that
     /// wrap the state dict (`{"state_dict": ..., "epoch": 3}`) are unwrapped.
-    static func stateDictEntries(_ root: PickleValue, file: String) throws -> [(String, TensorRef)] {
-        guard case .dict(let dict) = root else {
+    static func stateDictEntries(_ root: PickleValue, heap: PickleHeap, file: String,
+                                 depth: Int = 0) throws -> [(String, TensorRef)] {
+        guard let dict = heap.dict(root) else {
             throw CheckpointError.malformed(file: file, reason: "the pickle holds a \(root.kind), not a state dict")
         }
         let allTensors = dict.entries.allSatisfy { if case .tensor = $0.value { return true } else { return false } }
-        if !allTensors {
+        if !allTensors && depth < 2 {
             for wrapper in ["state_dict", "model_state_dict", "model"] {
                 if let inner = dict.entries.first(where: { if case .string(wrapper) = $0.key { return true } else { return false } }),
                    case .dict = inner.value {
-                    return try stateDictEntries(inner.value, file: file)
+                    return try stateDictEntries(inner.value, heap: heap, file: file, depth: depth + 1)
                 }
             }
         }
         var out: [(String, TensorRef)] = []
         for (k, v) in dict.entries {
             guard case .string(let key) = k else {
-                throw CheckpointError.malformed(file: file, reason: "state dict key \(describe(k)) is not a string")
+                throw CheckpointError.malformed(file: file, reason: "state dict key \(heap.describe(k)) is not a string")
             }
             guard case .tensor(let ref) = v else {
                 throw CheckpointError.badTensor(file: file, key: key, reason: "holds a \(v.kind), not a tensor")
@@ -235,6 +239,11 @@ enum TorchCheckpoint {
             guard let count = checkedCount(ref.shape) else { throw bad("invalid size \(ref.shape)") }
             guard ref.offset >= 0, ref.strides.allSatisfy({ $0 >= 0 }) else {
                 throw bad("negative storage offset \(ref.offset) or stride \(ref.strides)")
+            }
+            // Views can repeat elements (stride 0, overlapping strides), so a tiny file could
+            // ask for an enormous tensor; a real one is never much larger than its storage.
+            guard count <= max(available, 0) || count <= maxBroadcastElements else {
+                throw bad("size \(ref.shape) has \(count) elements from a storage of \(available)")
             }
             var scalars = [Float](repeating: 0, count: count)
             if count > 0 {
@@ -286,15 +295,6 @@ enum TorchCheckpoint {
                 index[axis] = 0
                 axis -= 1
             }
-        }
-    }
-
-    static func describe(_ value: PickleValue) -> String {
-        switch value {
-        case .string(let s): return "'\(s)'"
-        case .int(let n): return "\(n)"
-        case .tuple(let items): return "(" + items.map(describe).joined(separator: ", ") + ")"
-        default: return value.kind
         }
     }
 }
