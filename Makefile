@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT_FLAGS := -c release
 TEST_FLAGS := $(SWIFT_FLAGS) -Xswiftc -enable-testing
-APT_PACKAGES := libopenblas-dev libfftw3-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev pkg-config
+APT_PACKAGES := libopenblas-dev libfftw3-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev pkg-config dataset-fashion-mnist
 
 .PHONY: deps build test bench assets weights photos
 

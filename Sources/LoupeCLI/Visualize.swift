@@ -69,7 +69,7 @@ struct Visualize: ParsableCommand {
     @Option(help: "Random seed.")
     var seed: UInt64 = 0
 
-    @OptionGroup var run: RunOptions
+    @OptionGroup var output: RunOptions
 
     func validate() throws {
         if !["fft", "pixel"].contains(param) { throw ValidationError("--param must be fft or pixel") }
@@ -99,11 +99,11 @@ struct Visualize: ParsableCommand {
         settings.snapshots = try snapshots.map(parseList) ?? []
         settings.seed = seed
 
-        let bar = ProgressBar("visualize", total: steps, quiet: run.quiet)
+        let bar = ProgressBar("visualize", total: steps, quiet: output.quiet)
         let result = try Visualizer(model: model).run(objectives, settings: settings) { step, value in
             bar.update(step, status: String(format: "objective %.3f", value))
         }
-        let reference = try referenceImages(for: model, quiet: run.quiet)
+        let reference = try referenceImages(for: model, quiet: output.quiet)
         let ratios = try reference.map {
             try Quality.activationRatios(model: model, objectives: objectives, visualizations: result.images, reference: $0)
         } ?? Array(repeating: nil, count: objectives.count)
@@ -114,7 +114,7 @@ struct Visualize: ParsableCommand {
             probabilities = p.map { $0 }
         }
 
-        try withRunFolder("visualize", run) { folder in
+        try withRunFolder("visualize", output) { folder in
             let images = try Image.images(from: result.images)
             var units: [[String: Any]] = []
             var cells: [(String, String)] = []
@@ -165,7 +165,7 @@ struct Visualize: ParsableCommand {
             page.link("contact sheet", to: "contact-sheet.png")
             page.reproduce(RunOptions.commandLine)
             try folder.write(page.render(), to: "index.html")
-            if run.json { try printJSON(["run": folder.url.path, "units": units]) }
+            if output.json { try printJSON(["run": folder.url.path, "units": units]) }
         }
     }
 }

@@ -32,6 +32,14 @@ public enum Assets {
         home.appendingPathComponent("photos", isDirectory: true).appendingPathComponent(name)
     }
 
+    /// Every fetched photo (PNG or JPEG), sorted by name; empty before `make assets`.
+    public static func photoFiles() -> [String] {
+        let dir = home.appendingPathComponent("photos", isDirectory: true)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return names.filter { ["png", "jpg", "jpeg"].contains(($0 as NSString).pathExtension.lowercased()) }
+            .sorted().map { dir.appendingPathComponent($0).path }
+    }
+
     /// `photo(name)`, or an error naming the fetch command when it is absent.
     public static func existingPhoto(_ name: String) throws -> URL {
         let url = photo(name)
