@@ -30,7 +30,7 @@ photos:
 
 test: deps assets
 	swift build $(TEST_FLAGS) --build-tests
-	swift test $(TEST_FLAGS) --skip-build
+	swift test $(TEST_FLAGS) --skip-build --disable-swift-testing
 
 bench: build
 	.build/release/loupe bench kernels
