@@ -12,7 +12,7 @@ public struct Loupe: ParsableCommand {
           loupe bench kernels --json
         """,
         version: version,
-        subcommands: []
+        subcommands: [Bench.self]
     )
 
     public init() {}

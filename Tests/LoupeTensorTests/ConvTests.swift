@@ -92,6 +92,24 @@ final class ConvTests: XCTestCase {
         }
     }
 
+    /// Enough channels that im2col works in tiles of output rows (576 col rows × 30 columns
+    /// → tiles of 7 rows), with the last tile short; batch 1 and 2, stride 1 and 2.
+    func testTiledIm2colMatchesNaiveLoops() throws {
+        let configs = [
+            ConvConfig(input: [1, 64, 20, 30], weight: [50, 64, 3, 3], bias: true, padding: .symmetric(1)),
+            ConvConfig(input: [2, 64, 31, 30], weight: [20, 64, 3, 3], stride: 2,
+                       padding: Padding2D(top: 0, bottom: 1, left: 1, right: 0)),
+        ]
+        for (i, cfg) in configs.enumerated() {
+            let x = randomTensor(cfg.input, seed: UInt64(200 + i)), w = randomTensor(cfg.weight, seed: UInt64(210 + i))
+            let b = cfg.bias ? randomTensor([cfg.weight[0]], seed: 220) : nil
+            let y = try x.conv2d(weight: w, bias: b, stride: cfg.stride, padding: cfg.padding)
+            let ref = naiveConv2d(x, w, b, cfg)
+            XCTAssertEqual(y.shape, ref.shape, "\(cfg)")
+            assertClose(y.scalars, ref.values, tol: 1e-4)
+        }
+    }
+
     func testGradients() throws {
         for (i, c) in Self.configs.enumerated() {
             let x = randomTensor(c.input, seed: UInt64(100 + i)), w = randomTensor(c.weight, seed: UInt64(130 + i))
