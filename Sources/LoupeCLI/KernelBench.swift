@@ -56,8 +56,10 @@ public enum KernelBench {
     ]
 
     /// Runs the suite with `threads` workers: SGEMM 1024³ through Loupe's GEMM wrapper, then
-    /// each conv at `batch` (those whose name contains `filter`, if given); every figure is
-    /// the best of `repetitions` after a warm-up.
+    /// each conv at `batch` (those whose name contains `filter`, if given). Every figure is
+    /// the best of `repetitions` timings after a warm-up, taken in interleaved rounds (SGEMM,
+    /// then each kernel, round after round) so that a busy spell on a shared machine hits
+    /// the ceiling and the kernels alike rather than skewing their ratio.
     public static func run(
         threads: Int = 2, batch: Int = 8, repetitions: Int = 10, only filter: String? = nil
     ) throws -> KernelBenchReport {
@@ -68,36 +70,36 @@ public enum KernelBench {
         let n = 1024
         let a = try Tensor.randomNormal([n, n], stream: RandomStream(seed: 1, key: [1]))
         let b = try Tensor.randomNormal([n, n], stream: RandomStream(seed: 1, key: [2]))
-        let sgemmSeconds = try bestTime(repetitions) { _ = try Autograd.noGrad { try a.matmul(b) } }
-        let sgemm = 2 * Double(n * n * n) / sgemmSeconds / 1e9
-
-        var entries: [KernelBenchReport.Entry] = []
-        for c in cases where filter.map({ c.name.contains($0) }) ?? true {
+        var bodies: [() throws -> Void] = [{ _ = try Autograd.noGrad { try a.matmul(b) } }]
+        var flops = [2 * Double(n * n * n)]
+        let selected = cases.filter { c in filter.map { c.name.contains($0) } ?? true }
+        for c in selected {
             let x = try Tensor.randomNormal([batch, c.channels, c.size, c.size], stream: RandomStream(seed: 2, key: [3]))
                 .requiringGrad()
             let w = try Tensor.randomNormal([c.outChannels, c.channels / c.groups, c.kernel, c.kernel],
                                             std: 0.1, stream: RandomStream(seed: 2, key: [4]))
             let seed = try Tensor.randomNormal([batch, c.outChannels, c.size, c.size], stream: RandomStream(seed: 2, key: [5]))
-            let seconds = try bestTime(repetitions) {
+            bodies.append {
                 x.zeroGrad()
                 let y = try x.conv2d(weight: w, padding: .symmetric(c.padding), groups: c.groups)
                 try y.backward(seed: seed)
             }
-            let gflops = c.flops(batch: batch) / seconds / 1e9
-            entries.append(.init(name: c.name, gflops: gflops, fractionOfSGEMM: gflops / sgemm))
+            flops.append(c.flops(batch: batch))
         }
-        return KernelBenchReport(sgemmGFLOPS: sgemm, kernels: entries)
-    }
 
-    /// Minimum wall time of `body` over `repetitions` runs, after two untimed warm-ups.
-    static func bestTime(_ repetitions: Int, _ body: () throws -> Void) throws -> Double {
-        for _ in 0..<2 { try body() }
-        var best = Double.infinity
+        var best = [Double](repeating: .infinity, count: bodies.count)
+        for body in bodies { for _ in 0..<2 { try body() } }
         for _ in 0..<Swift.max(repetitions, 1) {
-            let start = DispatchTime.now().uptimeNanoseconds
-            try body()
-            best = Swift.min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            for (i, body) in bodies.enumerated() {
+                let start = DispatchTime.now().uptimeNanoseconds
+                try body()
+                best[i] = Swift.min(best[i], Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
         }
-        return best
+        let gflops = zip(flops, best).map { $0 / $1 / 1e9 }
+        let entries = zip(selected, gflops.dropFirst()).map { c, g in
+            KernelBenchReport.Entry(name: c.name, gflops: g, fractionOfSGEMM: g / gflops[0])
+        }
+        return KernelBenchReport(sgemmGFLOPS: gflops[0], kernels: entries)
     }
 }
