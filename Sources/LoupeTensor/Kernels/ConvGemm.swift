@@ -1,9 +1,10 @@
 /// GEMM-based convolution drivers shared by conv2d and convTranspose2d.
 ///
-/// All three take "units" (one batch item × one group) that are independent, so they split
-/// over batch items and groups; a lone unit (batch 1, one group) instead parallelises inside
-/// its im2col/col2im (by channel) and its GEMM (by rows). Each unit's arithmetic is the same
-/// whichever thread runs it, so results are bit-identical for any `Parallel.threads`.
+/// Work is cut into independent items (batch item × group × tile of output rows, sized
+/// from the geometry alone) spread over the workers, each with its own scratch; a lone
+/// item (batch 1, one group, one tile) instead parallelises inside its im2col/col2im (by
+/// channel) and its GEMM (by 48-row blocks). Each item's arithmetic is the same whichever
+/// thread runs it, so results are bit-identical for any `Parallel.threads`.
 ///
 /// Weights are always a [groups·M, channels·kh·kw] matrix: M rows per group, the columns
 /// in im2col row order. conv2d's weight [Cout, Cin/g, kh, kw] is that matrix with M = Cout/g;
