@@ -39,10 +39,13 @@ public struct Loupe: ParsableCommand {
             var command = command
             try command.run()
             Foundation.exit(0)
-        } catch let exit as ExitCode {
-            Foundation.exit(exit.rawValue)
         } catch {
-            FileHandle.standardError.write(Data("loupe: error: \(error)\n".utf8))
+            // ArgumentParser's own signals (help, clean exits, validation) keep their wording;
+            // Loupe's typed errors print as one line naming what was wrong.
+            if exitCode(for: error) == .success { exit(withError: error) }
+            let isParserError = error is ValidationError || String(describing: type(of: error)) == "CommandError"
+            let message = isParserError ? fullMessage(for: error) : "loupe: error: \(error)"
+            FileHandle.standardError.write(Data((message + "\n").utf8))
             Foundation.exit(2)
         }
     }

@@ -1,0 +1,89 @@
+import Foundation
+import LoupeNN
+import XCTest
+
+/// Runs the built `loupe` binary as a user would: exit codes, stdout and stderr.
+enum LoupeBinary {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static var path: String { root.appendingPathComponent(".build/release/loupe").path }
+
+    static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw XCTSkip("build the release binary first (make test does)")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.currentDirectoryURL = root
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+final class CLITests: XCTestCase {
+    func testHelpAndVersionExitZero() throws {
+        let help = try LoupeBinary.run(["--help"])
+        XCTAssertEqual(help.status, 0)
+        XCTAssertTrue(help.stdout.contains("visualize"))
+        let version = try LoupeBinary.run(["--version"])
+        XCTAssertEqual(version.status, 0)
+        XCTAssertFalse(version.stdout.isEmpty)
+    }
+
+    func testUserErrorsExitTwoWithOneLine() throws {
+        for args in [["classify", "/no/such/file.png"], ["layers", "efficentnet-lite0"], ["visualize", "--objective", "blocks.8:1", "--steps", "0"],
+                     ["classify", "x.png", "--model", "a", "--arch", "b"], ["no-such-command"]] {
+            let r = try LoupeBinary.run(args)
+            XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
+            XCTAssertFalse(r.stderr.isEmpty, "\(args) printed no error")
+            XCTAssertFalse(r.stderr.contains("Fatal error"), "\(args) crashed: \(r.stderr)")
+        }
+        let typo = try LoupeBinary.run(["layers", "efficentnet-lite0"])
+        XCTAssertTrue(typo.stderr.contains("efficientnet-lite0"), "no suggestion in: \(typo.stderr)")
+    }
+
+    func testClassifyJSONHasExactlyTheDocumentedShape() throws {
+        let photo = Assets.photo("coffee.png").path
+        guard FileManager.default.fileExists(atPath: photo) else { throw XCTSkip("run `make assets`") }
+        let r = try LoupeBinary.run(["classify", photo, "--top", "2", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual(json.map { Set($0.keys) }, ["results"])
+        let result = try XCTUnwrap((json?["results"] as? [[String: Any]])?.first)
+        XCTAssertEqual(Set(result.keys), ["image", "top"])
+        XCTAssertEqual(result["image"] as? String, photo)
+        let top = try XCTUnwrap(result["top"] as? [[String: Any]])
+        XCTAssertEqual(top.count, 2)
+        XCTAssertEqual(Set(top[0].keys), ["index", "name", "logit", "probability"])
+        XCTAssertEqual(top[0]["index"] as? Int, 967)
+        XCTAssertEqual(top[0]["name"] as? String, "espresso")
+    }
+
+    func testEveryShippedRecipeIsValid() throws {
+        let recipes = try FileManager.default.subpathsOfDirectory(atPath: LoupeBinary.root.appendingPathComponent("Recipes").path)
+            .filter { $0.hasSuffix(".yaml") && !$0.hasPrefix("cluster/") }
+        XCTAssertFalse(recipes.isEmpty)
+        for recipe in recipes {
+            let r = try LoupeBinary.run(["run", "Recipes/\(recipe)", "--check"])
+            XCTAssertEqual(r.status, 0, "\(recipe): \(r.stderr)")
+        }
+    }
+
+    func testRecipeErrorsNameTheKeyAndLine() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-recipe-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let file = dir.appendingPathComponent("bad.yaml")
+        try "model: efficientnet-lite0\nsteps:\n  - visualize: {objective: blocks.8:1, stepz: 3}\n".write(to: file, atomically: true, encoding: .utf8)
+        let r = try LoupeBinary.run(["run", file.path, "--check"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("stepz") && r.stderr.contains(":3") && r.stderr.contains("steps"), r.stderr)
+    }
+}
