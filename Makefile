@@ -3,12 +3,20 @@ SHELL := /bin/bash
 SWIFT_FLAGS := -c release
 TEST_FLAGS := $(SWIFT_FLAGS) -Xswiftc -enable-testing
 APT_PACKAGES := libopenblas-dev libfftw3-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev pkg-config dataset-fashion-mnist
+# Only the tests need a browser (they open generated reports in headless Chromium).
+TEST_APT_PACKAGES := chromium
 
-.PHONY: deps build test bench assets weights photos demo
+.PHONY: deps test-deps apt build test bench assets weights photos demo
 
 # Installs the Debian packages Loupe links against, only when one is missing.
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory apt PACKAGES="$(APT_PACKAGES)"
+
+test-deps:
+	@$(MAKE) --no-print-directory apt PACKAGES="$(APT_PACKAGES) $(TEST_APT_PACKAGES)"
+
+apt:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -28,7 +36,7 @@ weights:
 photos:
 	@scripts/fetch-assets.sh photos
 
-test: deps assets
+test: test-deps assets
 	swift build $(TEST_FLAGS) --build-tests
 	swift test $(TEST_FLAGS) --skip-build --disable-swift-testing
 

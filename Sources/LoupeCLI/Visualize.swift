@@ -164,7 +164,7 @@ struct Visualize: ParsableCommand {
                 page.imageGrid(result.snapshots.filter { $0.step != steps }.map { (path: "snapshot-\($0.step).png", caption: "step \($0.step)") })
             }
             page.link("contact sheet", to: "contact-sheet.png")
-            page.reproduce(RunOptions.commandLine)
+            page.reproduce(RunOptions.commandLine + (RunOptions.commandLine.contains("--seed") ? "" : " --seed \(seed)"))
             try folder.write(page.render(), to: "index.html")
             if output.json { try printJSON(["run": folder.url.path, "units": units]) }
         }

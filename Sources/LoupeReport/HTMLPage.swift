@@ -76,6 +76,26 @@ public struct HTMLPage {
         </style></head><body>
         <h1>\(escape(title))</h1>
         \(body.joined(separator: "\n"))
+        <script>
+        // Self-check after load: every image decoded and every plot drawn. The result is
+        // stamped on <body> (tests read it with a headless browser) and shown if broken.
+        window.addEventListener("load", function () {
+          var broken = [];
+          document.querySelectorAll("img").forEach(function (img) {
+            if (!img.complete || img.naturalWidth === 0) broken.push(img.getAttribute("src"));
+          });
+          document.querySelectorAll(".plot svg").forEach(function (svg, i) {
+            if (!svg.querySelector("polyline, rect, circle")) broken.push("plot " + i);
+          });
+          document.body.setAttribute("data-loupe-check", broken.length ? "broken: " + broken.join(", ") : "ok");
+          if (broken.length) {
+            var p = document.createElement("p");
+            p.className = "alarm";
+            p.textContent = "Missing from this report: " + broken.join(", ");
+            document.body.insertBefore(p, document.body.firstChild);
+          }
+        });
+        </script>
         </body></html>
         """
     }
