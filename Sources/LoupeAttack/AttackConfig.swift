@@ -46,9 +46,11 @@ public struct AttackConfig: Sendable {
         if method == .cw { loss = .margin }
     }
 
-    /// Step size: ε for FGSM; Madry et al.'s 2.5·ε/steps for the iterative attacks, so
-    /// the whole ball is reachable from any start; an explicit `alpha` wins.
+    /// Step size: always ε for FGSM (one step to the ball's corner); for the iterative
+    /// attacks an explicit `alpha`, else Madry et al.'s 2.5·ε/steps so the whole ball is
+    /// reachable from any start.
     public var stepSize: Float {
+        if method == .fgsm { return eps }
         if let alpha { return alpha }
         switch method {
         case .fgsm: return eps

@@ -26,7 +26,7 @@ public enum Perturbation {
                 sq += Double(e) * Double(e)
                 out = max(out, -v, v - 1)
             }
-            return Stats(linf: mx, l2: Float(sq.squareRoot()), outOfRange: out, nonFinite: bad)
+            return Stats(linf: mx, l2: Float(sq.squareRoot()), outOfRange: out > 0 ? out : 0, nonFinite: bad)
         }
     }
 

@@ -194,7 +194,7 @@ public struct RobustnessSummary {
             "run": run, "clean_accuracy": clean.value, "n": n,
             "rows": rows.map { r -> [String: Any] in
                 let ci = r.robust.ci95
-                return ["attack": r.attack.rawValue, "eps": Double(r.eps), "robust_accuracy": r.robust.value,
+                return ["attack": r.attack.rawValue, "eps": plain(r.eps), "robust_accuracy": r.robust.value,
                         "success_rate": r.success.value, "ci95": [ci.lower, ci.upper]]
             },
             "audit": audit.map { ["check": $0.check, "passed": $0.passed, "detail": $0.detail] as [String: Any] },
@@ -206,7 +206,7 @@ public struct RobustnessSummary {
         var out = json(run: run)
         out["rows"] = rows.map { r -> [String: Any] in
             let ci = r.robust.ci95, sci = r.success.ci95
-            return ["attack": r.attack.rawValue, "eps": Double(r.eps), "robust_accuracy": r.robust.value,
+            return ["attack": r.attack.rawValue, "eps": plain(r.eps), "robust_accuracy": r.robust.value,
                     "success_rate": r.success.value, "ci95": [ci.lower, ci.upper], "success_ci95": [sci.lower, sci.upper],
                     "robust": r.robust.successes, "broken": r.success.successes, "correct_clean": r.success.trials,
                     "attacked": r.attacked]
@@ -215,7 +215,7 @@ public struct RobustnessSummary {
         out["settings"] = [
             "model": settings.model, "data": settings.data, "total": settings.total,
             "attacks": settings.attacks.map(\.rawValue), "norm": settings.norm.rawValue,
-            "eps": settings.epsilons.map(Double.init), "steps": settings.steps,
+            "eps": settings.epsilons.map(plain), "steps": settings.steps,
             "alpha": settings.alpha.map { Double($0) as Any } ?? NSNull(), "restarts": settings.restarts,
             "seed": settings.seed, "shard": settings.shard?.description as Any? ?? NSNull(),
         ] as [String: Any]
@@ -224,3 +224,6 @@ public struct RobustnessSummary {
         return out
     }
 }
+
+/// A Float as the decimal it was typed as (0.05, not 0.05000000074505806).
+func plain(_ x: Float) -> Double { Double("\(x)") ?? Double(x) }

@@ -74,10 +74,32 @@ final class AttackTests: XCTestCase {
         let out = try Attacker(model: flipped, config: AttackConfig(method: .pgd, eps: eps, alpha: 0.03, steps: 20)).run(images, labels: [0])
         XCTAssertTrue(out.success[0])
         // And FGSM from the clean point reaches the same corner in one step.
-        var fgsm = AttackConfig(method: .fgsm, eps: eps)
+        // (An α given with it must not change FGSM's single step of ε.)
+        var fgsm = AttackConfig(method: .fgsm, eps: eps, alpha: 0.01)
         fgsm.earlyStop = false
         let one = try Attacker(model: model, config: fgsm).run(images, labels: [0])
         for (a, b) in zip(one.adversarial.scalars, optimum) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+    }
+
+    /// On a linear two-class model the smallest L2 change that flips the decision is
+    /// margin/‖v‖ along −v (v = w_true − w_other); CW must succeed at close to that distance
+    /// and can never beat it.
+    func testCarliniWagnerNearMinimalL2OnLinearModel() throws {
+        let v: [Float] = [0.8, -1.3, 0.4, -0.2, 1.1, -0.7]
+        let x0: [Float] = [0.5, 0.4, 0.6, 0.45, 0.55, 0.5]
+        let norm = v.map { $0 * $0 }.reduce(0, +).squareRoot()
+        let distance: Float = 0.15
+        let bias = distance * norm - zip(x0, v).map { $0 * $1 }.reduce(0, +)   // margin = distance·‖v‖
+        let model = try Fixtures.linearModel(weights: [v.map { $0 / 2 }, v.map { -$0 / 2 }], bias: [bias / 2, -bias / 2])
+        var config = AttackConfig(method: .cw, eps: 0, steps: 300)
+        config.searchSteps = 8
+        config.initialConst = 10
+        let images = try Tensor(shape: [1, 6, 1, 1], scalars: x0)
+        let out = try Attacker(model: model, config: config).run(images, labels: [0])
+        XCTAssertTrue(out.success[0])
+        let l2 = try Perturbation.stats(out.adversarial, origin: images)[0].l2
+        XCTAssertGreaterThanOrEqual(l2, distance * 0.999)
+        XCTAssertLessThanOrEqual(l2, distance * 1.1)
     }
 
     func testTargetedAttackOnTrainedModel() throws {
