@@ -56,6 +56,7 @@ let package = Package(
         .testTarget(name: "LoupeCLITests", dependencies: ["LoupeCLI", "LoupeNN"]),
         .testTarget(name: "LoupeVisTests", dependencies: ["LoupeVis", "LoupeNN", "LoupeData", "LoupeTensor", "LoupeTesting"]),
         .testTarget(name: "LoupeNNTests", dependencies: ["LoupeNN", "LoupeData", "LoupeTensor", "LoupeTesting", "ZIPFoundation"]),
+        .testTarget(name: "LoupeAttackTests", dependencies: ["LoupeAttack", "LoupeNN", "LoupeData", "LoupeTensor", "LoupeTesting"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -3,10 +3,10 @@ import LoupeTensor
 /// Which attack, its threat model and its budget. Pixels live in [0, 1]; the model
 /// normalizes internally, so ε is always in pixel units (8/255 means 8 gray levels).
 public struct AttackConfig: Sendable {
-    public enum Method: String, CaseIterable, Sendable {
+    public enum Method: String, CaseIterable, Codable, Sendable {
         case fgsm, bim, pgd, mifgsm, cw
     }
-    public enum Norm: String, CaseIterable, Sendable { case linf, l2 }
+    public enum Norm: String, CaseIterable, Codable, Sendable { case linf, l2 }
     public enum Loss: String, CaseIterable, Sendable {
         /// Cross-entropy: raised for the true class (untargeted), lowered for the target.
         case ce
@@ -46,9 +46,11 @@ public struct AttackConfig: Sendable {
         if method == .cw { loss = .margin }
     }
 
-    /// Step size: ε for FGSM; Madry et al.'s 2.5·ε/steps for the iterative attacks, so
-    /// the whole ball is reachable from any start; an explicit `alpha` wins.
+    /// Step size: always ε for FGSM (one step to the ball's corner); for the iterative
+    /// attacks an explicit `alpha`, else Madry et al.'s 2.5·ε/steps so the whole ball is
+    /// reachable from any start.
     public var stepSize: Float {
+        if method == .fgsm { return eps }
         if let alpha { return alpha }
         switch method {
         case .fgsm: return eps

@@ -17,6 +17,9 @@ public struct AttackOutcome {
     /// Whether each sample is misclassified (untargeted) or hits its target.
     public let success: [Bool]
     public let predictions: [Int]
+    /// Per sample, the first step whose iterate succeeded (0 = the start point), nil if none did.
+    /// For CW it is the first Adam step of the first search round that succeeded.
+    public let successStep: [Int?]
     /// Per sample, per step (only when requested).
     public let trajectories: [[AttackStep]]
 }
@@ -34,29 +37,37 @@ public struct Attacker {
     }
 
     /// Attacks `images` with true `labels`; `targets` makes it targeted. `sampleIDs` key
-    /// the random starts (default: position in the batch).
+    /// the random starts (default: position in the batch), so a sample gets the same
+    /// start whatever batch it is in.
     public func run(
         _ images: Tensor, labels: [Int], targets: [Int]? = nil, sampleIDs: [Int]? = nil, recordTrajectory: Bool = false
     ) throws -> AttackOutcome {
         let n = images.shape.first ?? 0
-        guard images.rank == 4, labels.count == n, targets.map({ $0.count == n }) ?? true else {
-            throw AttackError.invalid("attack needs images [N, C, H, W] with N labels (and N targets); got \(images.shape), \(labels.count) labels")
+        guard images.rank == 4, labels.count == n, targets.map({ $0.count == n }) ?? true,
+              sampleIDs.map({ $0.count == n }) ?? true else {
+            throw AttackError.invalid("attack needs images [N, C, H, W] with N labels (and N targets, N ids); got \(images.shape), \(labels.count) labels")
         }
         let classes = model.preset.labels.count
         if let bad = (labels + (targets ?? [])).first(where: { $0 < 0 || (classes > 0 && $0 >= classes) }) {
             throw AttackError.invalid("class \(bad) is outside the model's \(classes) classes")
+        }
+        if n == 0 {
+            return AttackOutcome(adversarial: images.detached, success: [], predictions: [], successStep: [], trajectories: [])
         }
         let ids = sampleIDs ?? Array(0..<n)
         if config.method == .cw {
             return try CarliniWagner(model: model, config: config).run(images, labels: labels, targets: targets, recordTrajectory: recordTrajectory)
         }
         let x0 = images.detached.scalars
-        let d = x0.count / max(n, 1)
+        let d = x0.count / n
+        let sampleShape = Array(images.shape.dropFirst())
         let threat = ThreatModel(norm: config.norm, eps: config.eps)
+        func hits(_ i: Int, _ prediction: Int) -> Bool { targets.map { prediction == $0[i] } ?? (prediction != labels[i]) }
 
         var best = x0
         var bestSuccess = [Bool](repeating: false, count: n)
         var bestLoss = [Float](repeating: -.infinity, count: n)
+        var bestStep = [Int?](repeating: nil, count: n)
         var trajectories = [[AttackStep]](repeating: [], count: n)
 
         for restart in 0..<config.restarts {
@@ -67,69 +78,79 @@ public struct Attacker {
                                        stream: RandomStream(seed: config.seed, key: [UInt64(ids[i]), UInt64(restart)]))
                 }
             }
-            var momentum = [Float](repeating: 0, count: x.count)
+            var momentum = [Float](repeating: 0, count: config.method == .mifgsm ? x.count : 0)
             var frozen = [Bool](repeating: false, count: n)    // succeeded, early stop
-            var success = [Bool](repeating: false, count: n)   // succeeded at some iterate
+            var firstHit = [Int?](repeating: nil, count: n)
             var keptLoss = [Float](repeating: -.infinity, count: n)
             var keptX = x
 
             for step in 0...config.steps {
+                // Only samples still being attacked go through the model: with early stop the
+                // batch shrinks as samples break, which is most of the saving in a sweep.
+                let active = (0..<n).filter { !frozen[$0] }
+                if active.isEmpty { break }
                 // The last round only evaluates the final iterate.
                 let evaluateOnly = step == config.steps
-                let (logits, grad) = try evaluate(x, shape: images.shape, labels: labels, targets: targets, withGradient: !evaluateOnly)
+                var xa = [Float](repeating: 0, count: active.count * d)
+                for (a, i) in active.enumerated() { for j in 0..<d { xa[a * d + j] = x[i * d + j] } }
+                let la = active.map { labels[$0] }, ta = targets.map { t in active.map { t[$0] } }
+                let (logits, grad) = try evaluate(xa, shape: [active.count] + sampleShape, labels: la, targets: ta,
+                                                  withGradient: !evaluateOnly)
                 let predictions = try logits.argmax()
-                let losses = try AttackLoss.perSample(logits, labels: labels, targets: targets, kind: config.loss)
+                let losses = try AttackLoss.perSample(logits, labels: la, targets: ta, kind: config.loss)
                 let probabilities = recordTrajectory && restart == 0 ? try Autograd.noGrad { try logits.softmax() }.scalars : []
-                for i in 0..<n where !frozen[i] {
-                    let hit = targets.map { predictions[i] == $0[i] } ?? (predictions[i] != labels[i])
+                let k = logits.shape[1]
+                for (a, i) in active.enumerated() {
+                    let hit = hits(i, predictions[a])
                     // Keep the latest successful iterate (or the latest one while none has
                     // succeeded), so more steps can never undo a success.
-                    if hit || !success[i] {
-                        for j in i * d..<(i + 1) * d { keptX[j] = x[j] }
-                        keptLoss[i] = losses[i]
+                    if hit || firstHit[i] == nil {
+                        for j in 0..<d { keptX[i * d + j] = x[i * d + j] }
+                        keptLoss[i] = losses[a]
                     }
                     if hit {
-                        success[i] = true
+                        if firstHit[i] == nil { firstHit[i] = step }
                         if config.earlyStop { frozen[i] = true }
                     }
                     if !probabilities.isEmpty {
-                        let k = logits.shape[1]
                         trajectories[i].append(AttackStep(
-                            step: step, loss: losses[i], trueProbability: probabilities[i * k + labels[i]],
-                            targetProbability: targets.map { probabilities[i * k + $0[i]] }, predicted: predictions[i]))
+                            step: step, loss: losses[a], trueProbability: probabilities[a * k + labels[i]],
+                            targetProbability: targets.map { probabilities[a * k + $0[i]] }, predicted: predictions[a]))
                     }
                 }
-                guard var direction = grad, !evaluateOnly, frozen.contains(false) else { break }
+                guard var direction = grad, !evaluateOnly else { break }
                 if config.method == .mifgsm {
                     // Accumulate L1-normalized gradients (Dong et al. 2018).
-                    for i in 0..<n where !frozen[i] {
-                        let range = i * d..<(i + 1) * d
+                    for (a, i) in active.enumerated() {
                         var l1: Double = 0
-                        for j in range { l1 += Double(Swift.abs(direction[j])) }
+                        for j in 0..<d { l1 += Double(Swift.abs(direction[a * d + j])) }
                         let inv = l1 > 0 ? Float(1 / l1) : 0
-                        for j in range { momentum[j] = config.momentum * momentum[j] + direction[j] * inv }
+                        for j in 0..<d {
+                            momentum[i * d + j] = config.momentum * momentum[i * d + j] + direction[a * d + j] * inv
+                            direction[a * d + j] = momentum[i * d + j]
+                        }
                     }
-                    direction = momentum
                 }
-                for i in 0..<n where !frozen[i] {
-                    let range = i * d..<(i + 1) * d
-                    threat.step(&x, gradient: direction, alpha: config.stepSize, sample: range)
-                    threat.project(&x, origin: x0, sample: range)
+                for (a, i) in active.enumerated() where !frozen[i] {
+                    threat.step(&x, at: i * d, gradient: direction, from: a * d, count: d, alpha: config.stepSize)
+                    threat.project(&x, origin: x0, sample: i * d..<(i + 1) * d)
                 }
             }
             // Keep, per sample, a success over a failure, else the higher loss.
             for i in 0..<n {
-                let better = success[i] && !bestSuccess[i] || (success[i] == bestSuccess[i] && keptLoss[i] > bestLoss[i])
+                let success = firstHit[i] != nil
+                let better = success && !bestSuccess[i] || (success == bestSuccess[i] && keptLoss[i] > bestLoss[i])
                 if better {
                     for j in i * d..<(i + 1) * d { best[j] = keptX[j] }
-                    (bestSuccess[i], bestLoss[i]) = (success[i], keptLoss[i])
+                    (bestSuccess[i], bestLoss[i], bestStep[i]) = (success, keptLoss[i], firstHit[i])
                 }
             }
         }
         let adversarial = try Tensor(shape: images.shape, scalars: best)
         let predictions = try model.logits(adversarial).argmax()
-        let success = (0..<n).map { i in targets.map { predictions[i] == $0[i] } ?? (predictions[i] != labels[i]) }
-        return AttackOutcome(adversarial: adversarial, success: success, predictions: predictions, trajectories: trajectories)
+        let success = (0..<n).map { hits($0, predictions[$0]) }
+        return AttackOutcome(adversarial: adversarial, success: success, predictions: predictions,
+                             successStep: (0..<n).map { success[$0] ? bestStep[$0] : nil }, trajectories: trajectories)
     }
 
     /// Logits at x and, when asked, the gradient of the attack objective.

@@ -17,12 +17,12 @@ struct CarliniWagner {
         let x0 = images.detached
         let d = x0.count / max(n, 1)
         // atanh of pixels pulled slightly inside (0, 1) so the start is finite.
-        let w0 = x0.scalars.map { Float(atanh(Double(min(max($0, 1e-6), 1 - 1e-6)) * 2 - 1)) }
+        let w0 = x0.scalars.map { Float(atanh(2 * Double(min(max($0, 1e-6), 1 - 1e-6)) - 1)) }
         var lower = [Float](repeating: 0, count: n), upper = [Float](repeating: 1e10, count: n)
         var c = [Float](repeating: config.initialConst, count: n)
         var best = x0.scalars, bestL2 = [Float](repeating: .infinity, count: n)
         var trajectories = [[AttackStep]](repeating: [], count: n)
-        let x0s = x0.scalars
+        var firstHit = [Int?](repeating: nil, count: n)
 
         for round in 0..<config.searchSteps {
             let w = Parameter(try Tensor(shape: images.shape, scalars: w0).requiringGrad())
@@ -47,6 +47,7 @@ struct CarliniWagner {
                     let hit = targets.map { preds[i] == $0[i] } ?? (preds[i] != labels[i])
                     guard hit else { continue }
                     succeeded[i] = true
+                    if round == 0 && firstHit[i] == nil { firstHit[i] = step }
                     let l2 = dists[i].squareRoot()
                     if l2 < bestL2[i] && (config.eps <= 0 || l2 <= config.eps) {
                         bestL2[i] = l2
@@ -73,10 +74,11 @@ struct CarliniWagner {
             }
         }
         // Exact projection onto [0, 1] guards the tanh round trip's last ulp.
-        let clipped = zip(best, x0s).map { min(max($0.0, 0), 1) }
+        let clipped = best.map { min(max($0, 0), 1) }
         let adversarial = try Tensor(shape: images.shape, scalars: clipped)
         let predictions = try model.logits(adversarial).argmax()
         let success = (0..<n).map { i in targets.map { predictions[i] == $0[i] } ?? (predictions[i] != labels[i]) }
-        return AttackOutcome(adversarial: adversarial, success: success, predictions: predictions, trajectories: trajectories)
+        return AttackOutcome(adversarial: adversarial, success: success, predictions: predictions,
+                             successStep: (0..<n).map { success[$0] ? firstHit[$0] ?? 0 : nil }, trajectories: trajectories)
     }
 }

@@ -7,16 +7,20 @@ struct ThreatModel {
     let norm: AttackConfig.Norm
     let eps: Float
 
-    /// Moves x by a step of size α along the gradient g: sign(g) for L∞, g/‖g‖₂ for L2.
-    func step(_ x: inout [Float], gradient g: [Float], alpha: Float, sample: Range<Int>) {
+    /// Moves x[at..<at+count] by a step of size α along g[from..<from+count]: sign(g) for
+    /// L∞, g/‖g‖₂ for L2.
+    func step(_ x: inout [Float], at xStart: Int, gradient g: [Float], from gStart: Int, count: Int, alpha: Float) {
         switch norm {
         case .linf:
-            for j in sample { x[j] += alpha * (g[j] > 0 ? 1 : (g[j] < 0 ? -1 : 0)) }
+            for j in 0..<count {
+                let v = g[gStart + j]
+                x[xStart + j] += alpha * (v > 0 ? 1 : (v < 0 ? -1 : 0))
+            }
         case .l2:
             var sq: Double = 0
-            for j in sample { sq += Double(g[j]) * Double(g[j]) }
+            for j in 0..<count { sq += Double(g[gStart + j]) * Double(g[gStart + j]) }
             let scale = sq > 0 ? alpha / Float(sq.squareRoot()) : 0
-            for j in sample { x[j] += scale * g[j] }
+            for j in 0..<count { x[xStart + j] += scale * g[gStart + j] }
         }
     }
 

@@ -1,0 +1,236 @@
+import Foundation
+
+/// What a robustness sweep was asked to do. Stored as `sweep.json` beside the records so
+/// that `--resume` and `merge` can refuse records made under other settings.
+public struct SweepSettings: Codable, Equatable, Sendable {
+    public var model: String
+    public var data: String
+    /// Samples in the data set after `--limit`: the range the shards split.
+    public var total: Int
+    public var attacks: [AttackConfig.Method]
+    public var norm: AttackConfig.Norm
+    /// Ascending, without repeats.
+    public var epsilons: [Float]
+    public var steps: Int
+    public var alpha: Float?
+    public var restarts: Int
+    public var seed: UInt64
+    /// Also run PGD L∞ at ε = 1 (the whole pixel cube) as a self-check.
+    public var unboundedCheck: Bool
+    public var shard: Shard?
+
+    public init(model: String, data: String, total: Int, attacks: [AttackConfig.Method], norm: AttackConfig.Norm = .linf,
+                epsilons: [Float], steps: Int = 20, alpha: Float? = nil, restarts: Int = 1, seed: UInt64 = 0,
+                unboundedCheck: Bool = true, shard: Shard? = nil) {
+        (self.model, self.data, self.total, self.attacks, self.norm) = (model, data, total, attacks, norm)
+        self.epsilons = Array(Set(epsilons)).sorted()
+        (self.steps, self.alpha, self.restarts, self.seed) = (steps, alpha, restarts, seed)
+        (self.unboundedCheck, self.shard) = (unboundedCheck, shard)
+    }
+
+    /// The attack configuration for `method` at budget `eps`.
+    public func config(_ method: AttackConfig.Method, eps: Float) -> AttackConfig {
+        var c = AttackConfig(method: method, norm: method == .fgsm || method == .mifgsm ? .linf : norm, eps: eps, alpha: alpha,
+                             steps: method == .fgsm ? 1 : steps)
+        c.restarts = method == .fgsm ? 1 : restarts
+        c.seed = seed
+        c.earlyStop = true
+        return c
+    }
+
+    /// The ε = 1 PGD L∞ self-check: α = 2.5/steps so the whole cube is reachable.
+    public var unboundedConfig: AttackConfig {
+        var c = AttackConfig(method: .pgd, norm: .linf, eps: 1, steps: max(steps, 20))
+        c.seed = seed
+        return c
+    }
+
+    /// The sample ids this run covers.
+    public var ids: Range<Int> { shard?.slice(of: total) ?? 0..<total }
+
+    public func validate() throws {
+        guard !attacks.isEmpty else { throw AttackError.invalid("--attacks lists no attack") }
+        guard !epsilons.isEmpty else { throw AttackError.invalid("--eps lists no budget") }
+        guard total > 0 else { throw AttackError.invalid("\(data) holds no samples") }
+        for m in attacks { for e in epsilons { try config(m, eps: e).validate() } }
+    }
+
+    /// Equal apart from the shard: records from these settings may be merged.
+    public func mergeable(with other: SweepSettings) -> Bool {
+        var a = self, b = other
+        (a.shard, b.shard) = (nil, nil)
+        return a == b
+    }
+}
+
+/// `i/n`: the i-th (0-based) of n contiguous slices of the samples. Contiguous slices keep
+/// each shard's reads local; any slicing works because every sample's result depends
+/// only on the sample, its id and the seed.
+public struct Shard: Codable, Equatable, Sendable, CustomStringConvertible {
+    public let index: Int
+    public let count: Int
+
+    public init(index: Int, count: Int) throws {
+        guard count >= 1, index >= 0, index < count else {
+            throw AttackError.invalid("--shard \(index)/\(count): need 0 ≤ i < n (shards are numbered from 0, as Slurm array and Kubernetes Indexed Job indices are)")
+        }
+        (self.index, self.count) = (index, count)
+    }
+
+    /// Parses "i/n".
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]) else {
+            throw AttackError.invalid("--shard '\(text)': write i/n, e.g. 0/4")
+        }
+        try self.init(index: i, count: n)
+    }
+
+    public func slice(of total: Int) -> Range<Int> { (total * index / count)..<(total * (index + 1) / count) }
+    public var description: String { "\(index)/\(count)" }
+}
+
+/// One attack's results on one sample, one entry per ε of the sweep (ascending).
+public struct AttackRecord: Codable, Equatable, Sendable {
+    /// Prediction on the adversarial image. A sample skipped by the cascade keeps the
+    /// prediction of the smaller ε that broke it.
+    public var predictions: [Int]
+    /// Whether the attack actually ran at that ε (false: skipped by the cascade).
+    public var attacked: [Bool]
+    /// Perturbation norms (carried over like the predictions when skipped).
+    public var linf: [Float]
+    public var l2: [Float]
+    /// First step at which the iterate was misclassified, when it was.
+    public var step: [Int?]
+    /// The smallest ε that broke the sample (nil: none did).
+    public var brokenAt: Float?
+    /// Worst excursion outside [0, 1] over all budgets, and any NaN/∞ seen.
+    public var outOfRange: Float
+    public var nonFinite: Bool
+
+    public init(predictions: [Int], attacked: [Bool], linf: [Float], l2: [Float], step: [Int?], brokenAt: Float?,
+                outOfRange: Float, nonFinite: Bool) {
+        (self.predictions, self.attacked, self.linf, self.l2, self.step) = (predictions, attacked, linf, l2, step)
+        (self.brokenAt, self.outOfRange, self.nonFinite) = (brokenAt, outOfRange, nonFinite)
+    }
+}
+
+/// Everything a sweep learned about one sample: a line of `records.jsonl`.
+public struct SampleRecord: Codable, Equatable, Sendable {
+    public var id: Int
+    public var label: Int
+    public var clean: Int
+    public var attacks: [String: AttackRecord]
+    /// Prediction under the ε = 1 self-check (nil when the check was off or the sample was
+    /// already misclassified clean).
+    public var unbounded: Int?
+
+    public init(id: Int, label: Int, clean: Int, attacks: [String: AttackRecord], unbounded: Int?) {
+        (self.id, self.label, self.clean, self.attacks, self.unbounded) = (id, label, clean, attacks, unbounded)
+    }
+}
+
+/// `records.jsonl`: appended one batch at a time and flushed to disk, so a run killed
+/// at any moment loses at most the batch in flight.
+public enum RecordsFile {
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        e.keyEncodingStrategy = .convertToSnakeCase
+        return e
+    }()
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.keyDecodingStrategy = .convertFromSnakeCase
+        return d
+    }()
+
+    /// Reads the complete records in `url`. A last line cut short by a kill is ignored
+    /// and cut off the file (when `repair`), so appending continues on a clean line.
+    public static func read(_ url: URL, repair: Bool = false) throws -> [SampleRecord] {
+        guard FileManager.default.fileExists(atPath: url.path) else { return [] }
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch { throw AttackError.invalid("\(url.path): cannot read: \(error.localizedDescription)") }
+        var records: [SampleRecord] = []
+        var goodEnd = 0, lineStart = 0, lineNumber = 0
+        let bytes = [UInt8](data)
+        for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") {
+            lineNumber += 1
+            let line = Data(bytes[lineStart..<i])
+            lineStart = i + 1
+            if line.isEmpty { goodEnd = lineStart; continue }
+            do {
+                records.append(try decoder.decode(SampleRecord.self, from: line))
+            } catch {
+                throw AttackError.invalid("\(url.path):\(lineNumber): not a sample record (\(error)); the file is damaged")
+            }
+            goodEnd = lineStart
+        }
+        if goodEnd < bytes.count && repair {
+            // The tail has no newline: a write interrupted mid-line. Drop it.
+            let handle = try FileHandle(forWritingTo: url)
+            defer { try? handle.close() }
+            try handle.truncate(atOffset: UInt64(goodEnd))
+            try handle.synchronize()
+        }
+        return records
+    }
+
+    /// Appends `records` as whole lines and forces them to disk.
+    public static func append(_ records: [SampleRecord], to url: URL) throws {
+        var chunk = Data()
+        for r in records {
+            chunk.append(try encoder.encode(r))
+            chunk.append(UInt8(ascii: "\n"))
+        }
+        if !FileManager.default.fileExists(atPath: url.path) {
+            guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                throw AttackError.invalid("\(url.path): cannot create the records file")
+            }
+        }
+        do {
+            let handle = try FileHandle(forWritingTo: url)
+            defer { try? handle.close() }
+            try handle.seekToEnd()
+            try handle.write(contentsOf: chunk)
+            try handle.synchronize()
+        } catch {
+            throw AttackError.invalid("\(url.path): cannot append records: \(error.localizedDescription)")
+        }
+    }
+
+    /// Writes all records at once, atomically (merge).
+    public static func write(_ records: [SampleRecord], to url: URL) throws {
+        var data = Data()
+        for r in records {
+            data.append(try encoder.encode(r))
+            data.append(UInt8(ascii: "\n"))
+        }
+        try AtomicFile.write(data, to: url)
+    }
+}
+
+/// Writes a file by writing a temporary sibling and renaming it over the target, so a
+/// reader sees the old file or the new one, never half of one.
+public enum AtomicFile {
+    public static func write(_ data: Data, to url: URL) throws {
+        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
+        do {
+            try data.write(to: tmp)
+            // rename(2) replaces the target atomically on one file system.
+            guard rename(tmp.path, url.path) == 0 else {
+                throw AttackError.invalid(String(cString: strerror(errno)))
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: tmp)
+            throw AttackError.invalid("\(url.path): cannot write: \(error.localizedDescription)")
+        }
+    }
+
+    public static func writeJSON<T: Encodable>(_ value: T, to url: URL) throws {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        e.keyEncodingStrategy = .convertToSnakeCase
+        try write(try e.encode(value), to: url)
+    }
+}

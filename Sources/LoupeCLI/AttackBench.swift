@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import LoupeAttack
+import LoupeData
+import LoupeNN
+import LoupeTensor
+
+/// `loupe bench attack`: the attack benchmarks of the issue, against the PyTorch figures
+/// measured on the reference machine (eager mode, CPU). Register it in `Bench`'s subcommands.
+struct BenchAttack: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attack",
+        abstract: "PGD step on EfficientNet-Lite0 (batch 8, 224 px) and PGD-20 over Fashion-MNIST test on fashion-cnn.")
+
+    @Flag(help: "Print one JSON object instead of lines.")
+    var json = false
+
+    @Option(help: "Timed PGD steps on EfficientNet-Lite0 (the median is reported).")
+    var repetitions = 5
+
+    @Option(help: "Fashion-MNIST test images for PGD-20 (0 skips it).")
+    var limit = 10_000
+
+    @Option(help: "Batch sizes for PGD-20, comma-separated.")
+    var batches = "128,1000"
+
+    @Option(help: "fashion-cnn checkpoint (default: fresh weights; timing does not depend on them, early stop is off).")
+    var fashionModel: String?
+
+    @Flag(help: "Skip the EfficientNet-Lite0 step.")
+    var noLite0 = false
+
+    func run() throws {
+        var result: [String: Any] = ["threads": Parallel.threads]
+        if !noLite0 {
+            let model = try Zoo.load("efficientnet-lite0")
+            let x = try Tensor.randomUniform([8, 3, 224, 224], stream: RandomStream(seed: 1))
+            var config = AttackConfig(method: .pgd, eps: 8 / 255, steps: 1)
+            config.earlyStop = false
+            config.randomStart = false
+            let attacker = try Attacker(model: model, config: config)
+            let labels = [Int](repeating: 0, count: 8)
+            _ = try attacker.run(x, labels: labels)   // warm-up
+            // One step of run() is forward+backward, a forward of the final iterate and a
+            // forward for the final prediction; time the gradient pass alone as well.
+            var times: [Double] = []
+            for _ in 0..<repetitions {
+                let t = Date()
+                _ = try model.inputGradient(x) { pass in
+                    guard let out = pass.output else { throw ValidationError("no logits") }
+                    return try out.crossEntropy(labels: labels, reduction: .sum)
+                }
+                times.append(Date().timeIntervalSince(t))
+            }
+            let median = times.sorted()[times.count / 2]
+            result["lite0_pgd_step_images_per_second"] = 8 / median
+            result["lite0_pgd_step_pytorch_reference"] = 25.0
+            if !json { print(String(format: "PGD step, EfficientNet-Lite0, batch 8, 224 px: %.1f images/s (PyTorch ≈ 25; %.2f×)", 8 / median, 8 / median / 25)) }
+        }
+        if limit > 0 {
+            let model = try fashionModel.map { try Zoo.load($0) } ?? Zoo.architecture("fashion-cnn", seed: 0)
+            let data = try IDXDataset.load(folder: IDXDataset.fashionMNISTFolder, split: "test").prefix(limit)
+            var config = AttackConfig(method: .pgd, eps: 0.1, alpha: 0.01, steps: 20)
+            config.earlyStop = false
+            let attacker = try Attacker(model: model, config: config)
+            var perBatch: [String: Double] = [:]
+            for b in try parseList(batches) where b > 0 {
+                let t = Date()
+                var start = 0
+                while start < data.count {
+                    let ids = Array(start..<min(start + b, data.count))
+                    let batch = try data.batch(ids)
+                    _ = try attacker.run(batch.images, labels: batch.labels, sampleIDs: ids)
+                    start += b
+                }
+                let seconds = Date().timeIntervalSince(t)
+                perBatch["\(b)"] = seconds
+                if !json { print(String(format: "PGD-20, fashion-cnn, %d images, batch %d: %.1f s (PyTorch ≈ 61 s at batch 128)", data.count, b, seconds)) }
+            }
+            result["fashion_pgd20_seconds"] = perBatch
+            result["fashion_pgd20_images"] = data.count
+            result["fashion_pgd20_pytorch_reference_seconds"] = 61.0
+        }
+        if json { try printJSON(result) }
+    }
+}
