@@ -14,7 +14,8 @@ import Yams
 ///   - classify: {images: ["${PHOTOS}/chelsea.png"], top: 3}
 ///   - visualize: {objective: "class:giant panda", steps: 256, name: panda}
 /// ```
-/// `${PHOTOS}`, `${LOUPE_HOME}`, `${RUN}` (this run's folder) and `~` expand in values.
+/// `${PHOTOS}`, `${LOUPE_HOME}`, `${RUN}` (this run's folder) and `~` expand in values;
+/// a recipe may declare its own `variables:` with defaults, which `--set NAME=VALUE` overrides.
 struct Recipe {
     struct Step {
         let command: String
@@ -27,15 +28,18 @@ struct Recipe {
     let steps: [Step]
     let file: String
 
-    static let topKeys = ["name", "description", "model", "seed", "steps"]
+    static let topKeys = ["name", "description", "model", "seed", "variables", "steps"]
 
     /// Commands a recipe can run, each with its positional argument key (if any).
     static let commands: [String: (type: ParsableCommand.Type, positional: String?)] = [
         "classify": (Classify.self, "images"),
         "visualize": (Visualize.self, nil),
+        "attack": (Attack.self, "image"),
+        "robustness": (Robustness.self, nil),
     ]
 
-    static func load(path: String, variables: [String: String]) throws -> Recipe {
+    static func load(path: String, variables given: [String: String], overridden: Set<String> = []) throws -> Recipe {
+        var variables = given
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw RecipeError(file: path, line: nil, "cannot read the recipe")
         }
@@ -58,6 +62,12 @@ struct Recipe {
             case "model": model = v.string
             case "seed": seed = v.string
             case "name": name = v.string ?? name
+            case "variables":
+                guard let map = v.mapping else { throw fail(v, "'variables' must map names to default values") }
+                for (vk, vv) in map {
+                    guard let key = vk.string, let value = vv.string else { throw fail(vk, "a variable is NAME: VALUE") }
+                    if !overridden.contains(key) { variables[key] = expand(value, variables) }
+                }
             case "steps":
                 guard let seq = v.sequence else { throw fail(v, "'steps' must be a list") }
                 stepNodes = Array(seq)

@@ -40,7 +40,7 @@ struct Run: ParsableCommand {
         }
         let outURL = URL(fileURLWithPath: out ?? "Outputs/\(RunFolder.timestamp())-\(URL(fileURLWithPath: recipe).deletingPathExtension().lastPathComponent)")
         vars["RUN"] = outURL.path
-        let plan = try Recipe.load(path: recipe, variables: vars)
+        let plan = try Recipe.load(path: recipe, variables: vars, overridden: Set(variables.compactMap { $0.split(separator: "=").first.map(String.init) }))
         // Parse every step before running any, so a typo in step 9 fails in a second, not after step 8.
         let commands = try plan.steps.map { step -> ParsableCommand in
             do {
