@@ -45,8 +45,11 @@ struct Visualize: ParsableCommand {
     @Option(help: "Image side in pixels.")
     var size = 128
 
-    @Option(help: "Adam learning rate.")
+    @Option(help: "Learning rate.")
     var lr: Float = 0.05
+
+    @Option(help: "Optimizer: adam or sgd.")
+    var optimizer = "adam"
 
     @Option(help: "standard (Lucid's pad/jitter/scale/rotate) or none.")
     var transforms = "standard"
@@ -74,6 +77,7 @@ struct Visualize: ParsableCommand {
     func validate() throws {
         if objective.isEmpty { throw ValidationError("give at least one --objective") }
         if !["fft", "pixel"].contains(param) { throw ValidationError("--param must be fft or pixel") }
+        if !["adam", "sgd"].contains(optimizer) { throw ValidationError("--optimizer must be adam or sgd") }
         if !["standard", "none"].contains(transforms) { throw ValidationError("--transforms must be standard or none") }
         if steps < 1 { throw ValidationError("--steps must be at least 1") }
         if size < 8 { throw ValidationError("--size must be at least 8") }
@@ -91,6 +95,7 @@ struct Visualize: ParsableCommand {
         settings.steps = steps
         settings.size = size
         settings.learningRate = lr
+        settings.optimizer = optimizer == "sgd" ? .sgd : .adam
         settings.basis = param == "pixel" ? .pixel : .fourier(decay: decay)
         settings.decorrelate = !noDecorrelate
         settings.transforms = transforms == "none" ? [] : Transform.standard
