@@ -18,7 +18,8 @@ public struct Loupe: ParsableCommand {
           loupe bench kernels --json
         """,
         version: version,
-        subcommands: [Classify.self, Layers.self, Visualize.self]
+        subcommands: [Classify.self, Layers.self, Visualize.self, DeconvCommand.self, AttributeCommand.self,
+                      ExemplarsCommand.self, Bench.self]
     )
 
     public init() {}
