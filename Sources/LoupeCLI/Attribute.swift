@@ -90,7 +90,7 @@ struct AttributeCommand: ParsableCommand {
 
     func run() throws {
         let chosen = try methods()
-        let model = try modelOptions.load()
+        let model = try modelOptions.loadAllowingRandomWeights(quiet: output.quiet)
         let input = try model.input(from: try Image.load(path: image))
         let targetIndex = try target.map { try model.preset.classIndex($0) } ?? model.topK(input, k: 1)[0][0].index
         var settings = AttributionSettings()

@@ -57,7 +57,8 @@ struct ExemplarsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let model = try modelOptions.load(default: data.lowercased().hasPrefix("fashion") ? "fashion-cnn" : "efficientnet-lite0")
+        let model = try modelOptions.loadAllowingRandomWeights(
+            default: data.lowercased().hasPrefix("fashion") ? "fashion-cnn" : "efficientnet-lite0", quiet: output.quiet)
         let source = try exemplarSource(data, model: model)
         let bar = ProgressBar("scan", total: min(source.count, limit ?? source.count), quiet: output.quiet)
         let found = try ExemplarSearch(model: model).run(

@@ -1,4 +1,5 @@
 import LoupeReport
+import LoupeTensor
 import LoupeVis
 import XCTest
 
@@ -55,5 +56,20 @@ final class ColormapTests: XCTestCase {
         XCTAssertEqual(image[x: 1, y: 0, c: 0], 0xF7)
         XCTAssertGreaterThan(image[x: 0, y: 0, c: 2], image[x: 0, y: 0, c: 0])   // negative is blue
         XCTAssertGreaterThan(image[x: 2, y: 0, c: 0], image[x: 2, y: 0, c: 2])   // positive is red
+    }
+}
+
+final class RenderTests: XCTestCase {
+    func testReconstructionIsGrayAtZeroAndClipsAboveThePercentile() throws {
+        // 1000 values: 0, then ±1…±999 (even i positive, odd negative). The 99.5th
+        // percentile of the 999 magnitudes is at sorted index ⌊999·0.995⌋ = 994, the
+        // value 995: ±995 map to white/black, larger magnitudes clip, 0 is mid-gray.
+        var values = [Float](repeating: 0, count: 1000)
+        for i in 1..<1000 { values[i] = i % 2 == 0 ? Float(i) : -Float(i) }
+        let image = try Render.reconstruction(try LoupeTensor.Tensor(shape: [1, 1, 1000], scalars: values))
+        XCTAssertEqual(image[x: 0, y: 0, c: 0], 128)   // 0.5·255 = 127.5 rounds up
+        XCTAssertEqual(image[x: 990, y: 0, c: 0], 254)   // 0.5 + 990/1990 = 0.9975 → 254.4
+        XCTAssertEqual(image[x: 998, y: 0, c: 0], 255)   // beyond the percentile: clipped
+        XCTAssertEqual(image[x: 999, y: 0, c: 0], 0)
     }
 }
