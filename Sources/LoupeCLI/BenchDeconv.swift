@@ -22,9 +22,9 @@ struct BenchDeconv: ParsableCommand {
         if json {
             try printJSON(r.json)
         } else {
-            print(String(format: "deconv vgg16 %@ ch %d @%dpx: forward %.1f ms, backward %.1f ms (PyTorch %.0f ms): %.2f× PyTorch",
+            print(String(format: "deconv vgg16 %@ ch %d @%dpx: forward %.1f ms, backward %.1f ms (CPU %.1f ms on %d threads); PyTorch %.0f ms: %.2f× PyTorch",
                          r.layer, r.channel, r.size, r.forwardMilliseconds, r.backwardMilliseconds,
-                         DeconvBenchmark.pytorchMilliseconds, r.speedupOverPyTorch))
+                         r.backwardCPUMilliseconds, r.threads, DeconvBenchmark.pytorchMilliseconds, r.speedupOverPyTorch))
         }
     }
 }
