@@ -1,0 +1,137 @@
+import Foundation
+import LoupeData
+import LoupeNN
+import LoupeTensor
+
+/// Images to scan for a unit's top activations, loaded a batch at a time.
+public struct ExemplarSource {
+    public let name: String
+    public let count: Int
+    /// The images at these indices as model input [B, C, H, W] in [0, 1].
+    public let load: ([Int]) throws -> Tensor
+    /// A caption for image i (its file or its label).
+    public let caption: (Int) -> String
+
+    public init(name: String, count: Int, load: @escaping ([Int]) throws -> Tensor, caption: @escaping (Int) -> String) {
+        (self.name, self.count, self.load, self.caption) = (name, count, load, caption)
+    }
+
+    /// Labeled images (Fashion-MNIST, …) already in memory.
+    public static func labeled(_ data: LabeledImages, name: String) -> ExemplarSource {
+        ExemplarSource(name: name, count: data.count, load: { try data.batch($0).images },
+                       caption: { i in "#\(i) \(data.classes[data.labels[i]])" })
+    }
+
+    /// The Fashion-MNIST test split from the Debian package's folder.
+    public static func fashionMNIST(split: String = "test") throws -> ExemplarSource {
+        let data = try IDXDataset.load(folder: IDXDataset.fashionMNISTFolder, split: split,
+                                       classes: IDXDataset.fashionMNISTClasses)
+        return labeled(data, name: "fashion-mnist:\(split)")
+    }
+
+    /// Image files (PNG/JPEG), prepared as `model.input(from:)` does.
+    public static func files(_ paths: [String], model: Model, name: String) -> ExemplarSource {
+        ExemplarSource(name: name, count: paths.count, load: { indices in
+            try Tensor.concat(indices.map { try model.input(from: try Image.load(path: paths[$0])) }, axis: 0)
+        }, caption: { (paths[$0] as NSString).lastPathComponent })
+    }
+
+    /// Every PNG/JPEG in `folder` (not recursive), sorted by name.
+    public static func folder(_ folder: String, model: Model) throws -> ExemplarSource {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
+            throw VisError.invalid("\(folder): no such image folder")
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder)
+            .filter { ["png", "jpg", "jpeg"].contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
+        guard !names.isEmpty else { throw VisError.invalid("\(folder): no PNG or JPEG images in the folder") }
+        return files(names.map { (folder as NSString).appendingPathComponent($0) }, model: model, name: folder)
+    }
+}
+
+/// One of a unit's top images with its DeconvNet reconstruction.
+public struct Exemplar {
+    public let index: Int
+    public let caption: String
+    /// The unit's strongest activation in this image and where it is in the layer's map.
+    public let activation: Float
+    public let unit: (x: Int, y: Int)?
+    /// The image and its reconstruction, [C, H, W].
+    public let image: Tensor
+    public let reconstruction: Tensor
+    /// The square the figure crops to: where the reconstruction is non-negligible.
+    public let crop: (x: Int, y: Int, side: Int)
+}
+
+/// Zeiler & Fergus's top-k figure: scan a data set for the images that drive one
+/// channel hardest (its strongest unit per image) and reconstruct each activation.
+public struct ExemplarSearch {
+    public let model: Model
+    public init(model: Model) { self.model = model }
+
+    /// The `k` images of `source` with the highest peak activation of `channel` at
+    /// `layer` (ties: lower index first), each with its reconstruction under `rule`.
+    public func run(
+        layer: String, channel: Int, source: ExemplarSource, k: Int = 9, limit: Int? = nil,
+        rule: ReLURule = .deconvnet, batchSize: Int = 64,
+        progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
+    ) throws -> [Exemplar] {
+        guard k >= 1 else { throw VisError.invalid("k must be at least 1") }
+        let name = try model.resolveLayer(layer)
+        let total = Swift.min(source.count, limit ?? source.count)
+        guard total > 0 else { throw VisError.invalid("\(source.name) holds no images") }
+        var best: [(index: Int, value: Float)] = []
+        var start = 0
+        while start < total {
+            let indices = Array(start..<Swift.min(start + batchSize, total))
+            let batch = try source.load(indices)
+            let a = try Autograd.noGrad { try model.forward(batch, recording: [name], stopAfter: name) }[name]
+            guard let a else { throw VisError.invalid("layer \(name) was not recorded") }
+            guard channel >= 0, channel < a.shape[1] else {
+                throw VisError.invalid("channel \(channel) is outside 0..<\(a.shape[1]) of layer \(name)")
+            }
+            let plane = a.rank == 4 ? a.shape[2] * a.shape[3] : 1
+            let values = a.scalars
+            for (b, i) in indices.enumerated() {
+                let base = (b * a.shape[1] + channel) * plane
+                best.append((i, values[base..<(base + plane)].max() ?? -.infinity))
+            }
+            best.sort { $0.value > $1.value || ($0.value == $1.value && $0.index < $1.index) }
+            if best.count > k { best.removeLast(best.count - k) }
+            start += indices.count
+            progress(start, total)
+        }
+        // One forward and one backward for all k: each image's seed sits in its own item.
+        let images = try source.load(best.map(\.index))
+        let pass = try Deconv(model: model).forward(images, layer: name)
+        let recon = try pass.reconstruct(best.indices.map { ($0, channel) }, keep: .unit, rule: rule)
+        return try best.indices.map { i in
+            let image = try images.narrowed(axis: 0, start: i, length: 1).reshaped(Array(images.shape.dropFirst()))
+            return Exemplar(index: best[i].index, caption: source.caption(best[i].index), activation: recon[i].activation,
+                            unit: recon[i].unit, image: image, reconstruction: recon[i].pixels,
+                            crop: Self.footprint(recon[i].pixels))
+        }
+    }
+
+    /// The smallest square (clamped to the image) holding every pixel whose
+    /// reconstruction magnitude exceeds 1% of its maximum: the part of the unit's
+    /// receptive field the reconstruction actually reaches.
+    public static func footprint(_ reconstruction: Tensor, threshold: Float = 0.01) -> (x: Int, y: Int, side: Int) {
+        let (c, h, w) = (reconstruction.shape[0], reconstruction.shape[1], reconstruction.shape[2])
+        let v = reconstruction.scalars
+        var magnitude = [Float](repeating: 0, count: h * w)
+        for ch in 0..<c { for i in 0..<(h * w) { magnitude[i] = Swift.max(magnitude[i], Swift.abs(v[ch * h * w + i])) } }
+        let peak = magnitude.max() ?? 0
+        guard peak > 0 else { return (0, 0, Swift.min(h, w)) }
+        var (x0, y0, x1, y1) = (w, h, -1, -1)
+        for y in 0..<h {
+            for x in 0..<w where magnitude[y * w + x] > threshold * peak {
+                (x0, y0, x1, y1) = (Swift.min(x0, x), Swift.min(y0, y), Swift.max(x1, x), Swift.max(y1, y))
+            }
+        }
+        let side = Swift.min(Swift.max(x1 - x0 + 1, y1 - y0 + 1), Swift.min(h, w))
+        let cx = (x0 + x1 + 1) / 2, cy = (y0 + y1 + 1) / 2
+        let x = Swift.min(Swift.max(cx - side / 2, 0), w - side), y = Swift.min(Swift.max(cy - side / 2, 0), h - side)
+        return (x, y, side)
+    }
+}
