@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import LoupeNN
 
@@ -28,5 +29,22 @@ struct ModelOptions: ParsableArguments {
         if let arch, let weights { return try Zoo.load(architecture: arch, weights: weights) }
         if let spec, let weights { return try Zoo.load(spec: spec, weights: weights) }
         return try Zoo.load(model ?? fallback)
+    }
+}
+
+extension ModelOptions {
+    /// Like `load`, but a zoo architecture without pretrained weights (vgg16, alexnet,
+    /// resnet18, fashion-cnn…) is built with seeded random weights, with a note:
+    /// reconstructions and attributions are still well defined, and the sanity checks
+    /// and benchmarks are about exactly such networks.
+    func loadAllowingRandomWeights(default fallback: String = "efficientnet-lite0", quiet: Bool) throws -> Model {
+        let name = (model ?? fallback).lowercased()
+        if arch == nil, spec == nil, Zoo.pretrained[name] == nil, Zoo.architectures[name] != nil,
+           !FileManager.default.fileExists(atPath: model ?? "") {
+            note("\(name): no pretrained weights, using seeded random weights (give --arch \(name) --weights FILE for trained ones)",
+                 quiet: quiet)
+            return try Zoo.architecture(name)
+        }
+        return try load(default: fallback)
     }
 }

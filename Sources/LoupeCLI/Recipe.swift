@@ -35,6 +35,9 @@ struct Recipe {
         "classify": (Classify.self, "images"),
         "visualize": (Visualize.self, nil),
         "attack": (Attack.self, "image"),
+        "deconv": (DeconvCommand.self, "image"),
+        "attribute": (AttributeCommand.self, "image"),
+        "exemplars": (ExemplarsCommand.self, nil),
         "robustness": (Robustness.self, nil),
     ]
 
