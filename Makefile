@@ -4,7 +4,7 @@ SWIFT_FLAGS := -c release
 TEST_FLAGS := $(SWIFT_FLAGS) -Xswiftc -enable-testing
 APT_PACKAGES := libopenblas-dev libfftw3-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev pkg-config dataset-fashion-mnist
 
-.PHONY: deps build test bench assets weights photos
+.PHONY: deps build test bench assets weights photos demo
 
 # Installs the Debian packages Loupe links against, only when one is missing.
 deps:
@@ -31,6 +31,12 @@ photos:
 test: deps assets
 	swift build $(TEST_FLAGS) --build-tests
 	swift test $(TEST_FLAGS) --skip-build --disable-swift-testing
+
+# The demo: Recipes/quickstart.yaml on the pretrained model; prints where its report is.
+demo: deps assets
+	swift build $(SWIFT_FLAGS)
+	.build/release/loupe run Recipes/quickstart.yaml --out Outputs/quickstart
+	@echo "Open Outputs/quickstart/index.html"
 
 bench: build
 	.build/release/loupe bench kernels

@@ -53,6 +53,7 @@ let package = Package(
         .target(name: "LoupeTesting", dependencies: ["LoupeTensor"], path: "Tests/LoupeTesting"),
         .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor", "LoupeTesting"]),
         .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTensor", "LoupeTesting", "CLoupeZlib"]),
+        .testTarget(name: "LoupeVisTests", dependencies: ["LoupeVis", "LoupeNN", "LoupeData", "LoupeTensor", "LoupeTesting"]),
         .testTarget(name: "LoupeNNTests", dependencies: ["LoupeNN", "LoupeData", "LoupeTensor", "LoupeTesting", "ZIPFoundation"]),
     ],
     swiftLanguageModes: [.v5]

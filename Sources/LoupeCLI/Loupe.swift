@@ -18,7 +18,7 @@ public struct Loupe: ParsableCommand {
           loupe bench kernels --json
         """,
         version: version,
-        subcommands: [Classify.self, Layers.self, Visualize.self, Train.self, Evaluate.self]
+        subcommands: [Classify.self, Layers.self, Visualize.self, Train.self, Evaluate.self, Run.self, Bench.self]
     )
 
     public init() {}

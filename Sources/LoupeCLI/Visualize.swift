@@ -24,8 +24,8 @@ struct Visualize: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: "What to maximize (see above).")
-    var objective: String
+    @Option(help: "What to maximize (see above). Repeat it to optimize several images in one batch.")
+    var objective: [String]
 
     @Option(help: "Visualize these channels of the objective's layer, one per batch item: 0-15 or 3,7,9.")
     var channels: String?
@@ -72,6 +72,7 @@ struct Visualize: ParsableCommand {
     @OptionGroup var output: RunOptions
 
     func validate() throws {
+        if objective.isEmpty { throw ValidationError("give at least one --objective") }
         if !["fft", "pixel"].contains(param) { throw ValidationError("--param must be fft or pixel") }
         if !["standard", "none"].contains(transforms) { throw ValidationError("--transforms must be standard or none") }
         if steps < 1 { throw ValidationError("--steps must be at least 1") }
@@ -82,8 +83,8 @@ struct Visualize: ParsableCommand {
 
     func run() throws {
         let model = try modelOptions.load()
-        let base = try Objective.parse(objective, model: model)
-        var objectives = try channels.map { try parseChannels($0).map { base.withChannel($0) } } ?? [base]
+        let bases = try objective.map { try Objective.parse($0, model: model) }
+        var objectives = try channels.map { c in try parseChannels(c).flatMap { ch in bases.map { $0.withChannel(ch) } } } ?? bases
         objectives = objectives.flatMap { Array(repeating: $0, count: batch) }
 
         var settings = VisualizationSettings()
@@ -148,7 +149,7 @@ struct Visualize: ParsableCommand {
             ]
             try folder.writeJSON(summary)
 
-            var page = HTMLPage(title: "Feature visualization · \(model.name) · \(objective)")
+            var page = HTMLPage(title: "Feature visualization · \(model.name) · \(objective.joined(separator: ", "))")
             page.paragraph("Each image was optimized to maximize its objective. The activation ratio compares the "
                            + "unit's activation on the picture with its strongest response to real reference images; "
                            + "class probability is the model's mean confidence under 8 random transforms.")

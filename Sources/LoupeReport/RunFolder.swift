@@ -73,7 +73,7 @@ public final class RunFolder {
         if !finished { try? FileManager.default.removeItem(at: workURL) }
     }
 
-    static func timestamp() -> String {
+    public static func timestamp() -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "UTC")

@@ -38,6 +38,13 @@ public struct Tensor {
         self.storage = TensorStorage(count: shape.reduce(1, *))
     }
 
+    /// A tensor whose scalars are not zeroed first, for kernels that write every element
+    /// (a GEMM with beta 0 would otherwise write multi-megabyte outputs twice).
+    init(uninitialized shape: [Int]) {
+        self.shape = shape
+        self.storage = TensorStorage(count: shape.reduce(1, *), zeroed: false)
+    }
+
     /// Row-major values, copied out into an array.
     public var scalars: [Float] { Array(UnsafeBufferPointer(start: storage.base, count: count)) }
 
@@ -156,10 +163,11 @@ final class TensorStorage {
     let count: Int
     let base: UnsafeMutablePointer<Float>
 
-    init(count: Int) {
+    init(count: Int, zeroed: Bool = true) {
+        _ = TensorStorage.allocatorTuned
         self.count = count
         base = .allocate(capacity: Swift.max(count, 1))
-        base.initialize(repeating: 0, count: Swift.max(count, 1))
+        if zeroed { base.initialize(repeating: 0, count: Swift.max(count, 1)) }
     }
 
     func copy() -> TensorStorage {

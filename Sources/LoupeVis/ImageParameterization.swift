@@ -68,13 +68,16 @@ public struct ImageParameterization {
     }
 
     /// The image in [0, 1], [batch, channels, H, W], differentiable in `parameter`.
-    public func image() throws -> Tensor {
+    public func image() throws -> Tensor { try image(from: parameter.value) }
+
+    /// The image a given parameter value stands for (exposed for gradient checks).
+    public func image(from value: Tensor) throws -> Tensor {
         var t: Tensor
         switch basis {
-        case .pixel: t = parameter.value
+        case .pixel: t = value
         case .fourier:
             guard let spectrumScale else { throw TensorError.invalidArgument(op: "image", "missing spectrum scale") }
-            t = try (parameter.value * spectrumScale).irfft2(width: width) * 0.25
+            t = try (value * spectrumScale).irfft2(width: width) * 0.25
         }
         if decorrelate {
             let c = try Tensor(shape: [3, 3, 1, 1], scalars: Self.colorCorrelation)

@@ -13,15 +13,20 @@ public enum Quality {
     ) throws -> [Float?] {
         let visualizer = Visualizer(model: model)
         let onVis = try visualizer.evaluate(objectives, on: visualizations)
+        let layers = objectives.reduce(into: Set<String>()) { $0.formUnion($1.layers) }
+        let stop = objectives.contains(where: \.needsLogits) ? nil : try visualizer.deepest(layers)
         var refMax = [Float](repeating: -.infinity, count: objectives.count)
         let n = reference.shape[0]
         var start = 0
+        // One forward pass per chunk of references serves every objective.
         while start < n {
             let len = min(batchSize, n - start)
             let chunk = try reference.narrowed(axis: 0, start: start, length: len)
-            for (i, objective) in objectives.enumerated() {
-                let values = try visualizer.evaluate(Array(repeating: objective, count: len), on: chunk)
-                refMax[i] = max(refMax[i], values.max() ?? -.infinity)
+            try Autograd.noGrad {
+                let pass = try model.forward(chunk, recording: layers, stopAfter: stop)
+                for (i, objective) in objectives.enumerated() {
+                    for item in 0..<len { refMax[i] = max(refMax[i], try objective.value(pass, item: item).item) }
+                }
             }
             start += len
         }

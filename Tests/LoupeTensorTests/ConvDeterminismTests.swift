@@ -44,9 +44,11 @@ final class ConvDeterminismTests: XCTestCase {
 
     func testBitIdenticalAcrossThreadCounts() throws {
         let convs: [ConvConfig] = [
-            // Batch 1: single unit, parallel inside im2col/col2im and GEMM rows.
-            ConvConfig(input: [1, 16, 23, 21], weight: [40, 16, 3, 3], padding: .symmetric(1)),
-            ConvConfig(input: [1, 16, 23, 21], weight: [40, 16, 3, 3], stride: 2, padding: .symmetric(1)),
+            // Batch 1, one im2col tile: GEMMs split by rows (120 rows: blocks of 48).
+            ConvConfig(input: [1, 16, 12, 12], weight: [120, 16, 3, 3], padding: .symmetric(1)),
+            ConvConfig(input: [1, 16, 23, 21], weight: [120, 16, 3, 3], stride: 2, padding: .symmetric(1)),
+            // Batch 1, several im2col tiles spread over the workers.
+            ConvConfig(input: [1, 64, 20, 30], weight: [50, 64, 3, 3], padding: .symmetric(1)),
             ConvConfig(input: [1, 64, 20, 20], weight: [48, 64, 1, 1]),
             // Batch 3: split by batch item.
             ConvConfig(input: [3, 8, 17, 15], weight: [24, 8, 3, 3], stride: 2, padding: .symmetric(1)),
@@ -67,5 +69,16 @@ final class ConvDeterminismTests: XCTestCase {
         for c in transposes {
             try assertSame(c, transpose: true)
         }
+    }
+
+    func testMatmulBitIdenticalAcrossThreadCounts() throws {
+        func product(threads: Int) throws -> [Float] {
+            let saved = Parallel.threads
+            Parallel.threads = threads
+            defer { Parallel.threads = saved }
+            return try randomTensor([200, 300], seed: 1).matmul(randomTensor([300, 150], seed: 2)).scalars
+        }
+        XCTAssert(try product(threads: 1) == product(threads: 2))
+        XCTAssert(try product(threads: 1) == product(threads: 3))
     }
 }

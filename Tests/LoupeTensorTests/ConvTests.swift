@@ -92,6 +92,43 @@ final class ConvTests: XCTestCase {
         }
     }
 
+    /// Enough channels that im2col and col2im work in tiles of output rows (e.g. 576 col
+    /// rows × 30 columns → tiles of 15 rows), the last tile short; batch 1 and 2, stride 1
+    /// (gather-form input gradient) and 2 (scatter form).
+    static let tiledConfigs = [
+        ConvConfig(input: [1, 64, 20, 30], weight: [50, 64, 3, 3], bias: true, padding: .symmetric(1)),
+        ConvConfig(input: [2, 128, 61, 30], weight: [20, 128, 3, 3], stride: 2,
+                   padding: Padding2D(top: 0, bottom: 1, left: 1, right: 0)),
+    ]
+
+    func testTiledIm2colMatchesNaiveLoops() throws {
+        for (i, cfg) in Self.tiledConfigs.enumerated() {
+            let x = randomTensor(cfg.input, seed: UInt64(200 + i)), w = randomTensor(cfg.weight, seed: UInt64(210 + i))
+            let b = cfg.bias ? randomTensor([cfg.weight[0]], seed: 220) : nil
+            let y = try x.conv2d(weight: w, bias: b, stride: cfg.stride, padding: cfg.padding)
+            let ref = naiveConv2d(x, w, b, cfg)
+            XCTAssertEqual(y.shape, ref.shape, "\(cfg)")
+            assertClose(y.scalars, ref.values, tol: 1e-4)
+        }
+    }
+
+    /// Too big for finite differences, so the tiled gradients are checked through linearity:
+    /// for y = conv(x, w) and any seed s, ⟨y, s⟩ = ⟨x, ∂/∂x⟩ = ⟨w, ∂/∂w⟩.
+    func testTiledGradientsSatisfyTheAdjointIdentity() throws {
+        func dot(_ a: [Float], _ b: [Float]) -> Double { zip(a, b).reduce(0) { $0 + Double($1.0) * Double($1.1) } }
+        for (i, cfg) in Self.tiledConfigs.enumerated() {
+            let x = randomTensor(cfg.input, seed: UInt64(230 + i)).requiringGrad()
+            let w = randomTensor(cfg.weight, seed: UInt64(240 + i)).requiringGrad()
+            let y = try x.conv2d(weight: w, stride: cfg.stride, padding: cfg.padding)
+            let seed = randomTensor(y.shape, seed: UInt64(250 + i))
+            try y.backward(seed: seed)
+            let expected = dot(y.scalars, seed.scalars)
+            let viaX = dot(x.scalars, x.grad?.scalars ?? []), viaW = dot(w.scalars, w.grad?.scalars ?? [])
+            XCTAssertEqual(viaX, expected, accuracy: 1e-4 * abs(expected) + 1e-2, "\(cfg)")
+            XCTAssertEqual(viaW, expected, accuracy: 1e-4 * abs(expected) + 1e-2, "\(cfg)")
+        }
+    }
+
     func testGradients() throws {
         for (i, c) in Self.configs.enumerated() {
             let x = randomTensor(c.input, seed: UInt64(100 + i)), w = randomTensor(c.weight, seed: UInt64(130 + i))

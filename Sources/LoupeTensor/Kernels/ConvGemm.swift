@@ -1,9 +1,10 @@
 /// GEMM-based convolution drivers shared by conv2d and convTranspose2d.
 ///
-/// All three take "units" (one batch item × one group) that are independent, so they split
-/// over batch items and groups; a lone unit (batch 1, one group) instead parallelises inside
-/// its im2col/col2im (by channel) and its GEMM (by rows). Each unit's arithmetic is the same
-/// whichever thread runs it, so results are bit-identical for any `Parallel.threads`.
+/// Work is cut into independent items (batch item × group × tile of output rows, sized
+/// from the geometry alone) spread over the workers, each with its own scratch; a lone
+/// item (batch 1, one group, one tile) instead parallelises inside its im2col/col2im (by
+/// channel) and its GEMM (by 48-row blocks). Each item's arithmetic is the same whichever
+/// thread runs it, so results are bit-identical for any `Parallel.threads`.
 ///
 /// Weights are always a [groups·M, channels·kh·kw] matrix: M rows per group, the columns
 /// in im2col row order. conv2d's weight [Cout, Cin/g, kh, kw] is that matrix with M = Cout/g;
@@ -33,7 +34,7 @@ func parallelChannels(_ channels: Int, _ body: (Range<Int>) -> Void) {
 /// in cache when its GEMM reads it, but at least ~128 columns so the GEMM stays efficient.
 /// It depends on the geometry only: tiles change which sums a GEMM call makes, and the
 /// thread count must not.
-func convTileRows(_ geo: ConvGeometry, tileFloats: Int = 1 << 17) -> Int {
+func convTileRows(_ geo: ConvGeometry, tileFloats: Int = 1 << 18) -> Int {
     let byCache = tileFloats / Swift.max(geo.colRows * geo.outW, 1)
     let byWidth = (128 + geo.outW - 1) / geo.outW
     return Swift.min(geo.outH, Swift.max(byCache, byWidth, 1))
@@ -49,6 +50,12 @@ func convGather(
 ) {
     let units = batch * groups
     let inUnit = geo.channels * geo.inPlane, outUnit = m * geo.outPlane, wUnit = m * geo.colRows
+    guard geo.colRows > 0 else {
+        // No input channels: a GEMM with k = 0 might leave C untouched.
+        y.update(repeating: 0, count: units * outUnit)
+        if let bias { finishBias(y, bias, batch: batch, channels: groups * m, plane: geo.outPlane) }
+        return
+    }
     let pointwise = geo.isPointwise
     let tileRows = convTileRows(geo), tiles = (geo.outH + tileRows - 1) / tileRows
     let items = units * tiles
@@ -90,47 +97,73 @@ func convGather(
     }
 }
 
-/// dx[n, g] = col2im(W_gᵀ · dy[n, g]): the adjoint of `convGather` (scatter form).
-/// `dx` must be zero-filled; it is accumulated into.
+/// dx[n, g] = col2im(W_gᵀ · dy[n, g]): the adjoint of `convGather` (scatter form), added
+/// into `dx` (zero-filled by the caller). Each unit goes tile by tile of output rows, so
+/// the GEMM's product is still in cache when col2im spreads it; tiles of one unit overlap
+/// in dx and run in order, units run in parallel.
 func convScatter(
     _ dy: UnsafePointer<Float>, batch: Int, groups: Int, _ geo: ConvGeometry,
     weights w: UnsafePointer<Float>, m: Int, into dx: UnsafeMutablePointer<Float>
 ) {
+    guard m > 0 else { return }  // nothing flows back (and a k = 0 GEMM might not write `col`)
+    if geo.isPointwise {
+        pointwiseTransposed(dy, batch: batch, groups: groups, geo, weights: w, m: m, into: dx)
+        return
+    }
     let units = batch * groups
     let inUnit = geo.channels * geo.inPlane, outUnit = m * geo.outPlane, wUnit = m * geo.colRows
-    let pointwise = geo.isPointwise
-    let colCount = pointwise ? 0 : geo.colRows * geo.outPlane
+    let tileRows = convTileRows(geo), tiles = (geo.outH + tileRows - 1) / tileRows
+    let colCount = geo.colRows * tileRows * geo.outW
 
-    // Pointwise: the product lands on the image directly; otherwise in `col`, then col2im.
-    func product(_ u: Int, into c: UnsafeMutablePointer<Float>, parallel: Bool) {
-        gemm(transA: true, m: geo.colRows, n: geo.outPlane, k: m, a: w + (u % groups) * wUnit, lda: geo.colRows,
-             b: dy + u * outUnit, ldb: geo.outPlane, c: c, ldc: geo.outPlane, parallel: parallel)
-    }
-
-    if units == 1 || Parallel.threads == 1 {
-        let col = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(colCount, 1))
-        defer { col.deallocate() }
-        for u in 0..<units {
-            let dxu = dx + u * inUnit
-            if pointwise {
-                product(u, into: dxu, parallel: true)
+    func run(_ u: Int, col: UnsafeMutablePointer<Float>, parallel: Bool) {
+        let dxu = dx + u * inUnit
+        for t in 0..<tiles {
+            let rows = t * tileRows ..< Swift.min(geo.outH, (t + 1) * tileRows)
+            let p0 = rows.lowerBound * geo.outW, cols = rows.count * geo.outW
+            gemm(transA: true, m: geo.colRows, n: cols, k: m, a: w + (u % groups) * wUnit, lda: geo.colRows,
+                 b: dy + u * outUnit + p0, ldb: geo.outPlane, c: col, ldc: cols, parallel: parallel)
+            if parallel {
+                parallelChannels(geo.channels) { col2im(col, dxu, geo, channels: $0, outputRows: rows) }
             } else {
-                product(u, into: col, parallel: true)
-                parallelChannels(geo.channels) { col2im(col, dxu, geo, channels: $0) }
+                col2im(col, dxu, geo, outputRows: rows)
             }
         }
+    }
+
+    if units == 1 {
+        let col = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(colCount, 1))
+        defer { col.deallocate() }
+        run(0, col: col, parallel: true)
         return
     }
     parallelChunks(units, scratch: colCount) { range, col in
-        for u in range {
-            let dxu = dx + u * inUnit
-            if pointwise {
-                product(u, into: dxu, parallel: false)
-            } else {
-                product(u, into: col, parallel: false)
-                col2im(col, dxu, geo)
-            }
-        }
+        for u in range { run(u, col: col, parallel: false) }
+    }
+}
+
+/// dx[n, g] = W_gᵀ · dy[n, g] for a pointwise conv, written (not added) straight into dx.
+/// Split into column tiles of ~64K floats of dx: OpenBLAS first zeroes C (beta = 0) and
+/// then adds the product, and a tile small enough to stay in cache between the two
+/// passes is written to memory once instead of three times.
+func pointwiseTransposed(
+    _ dy: UnsafePointer<Float>, batch: Int, groups: Int, _ geo: ConvGeometry,
+    weights w: UnsafePointer<Float>, m: Int, into dx: UnsafeMutablePointer<Float>
+) {
+    let units = batch * groups, plane = geo.outPlane, c = geo.channels
+    let width = Swift.min(plane, Swift.max(128, ((1 << 16) / Swift.max(c, 1) + 15) / 16 * 16))
+    let tiles = (plane + width - 1) / width, items = units * tiles
+
+    func run(_ item: Int, parallel: Bool) {
+        let u = item / tiles, c0 = (item % tiles) * width, cols = Swift.min(width, plane - c0)
+        gemm(transA: true, m: c, n: cols, k: m, a: w + (u % groups) * m * c, lda: c,
+             b: dy + u * m * plane + c0, ldb: plane, c: dx + u * c * plane + c0, ldc: plane, parallel: parallel)
+    }
+    if items == 1 {
+        run(0, parallel: true)
+        return
+    }
+    parallelChunks(items, scratch: 0) { range, _ in
+        for item in range { run(item, parallel: false) }
     }
 }
 
@@ -143,7 +176,15 @@ func convInputGradient(
     _ dy: UnsafePointer<Float>, batch: Int, groups: Int, _ geo: ConvGeometry,
     weights w: UnsafePointer<Float>, m: Int, into dx: UnsafeMutablePointer<Float>
 ) {
-    guard geo.stride == 1, !geo.isPointwise else {
+    if geo.isPointwise {
+        guard m > 0 else {
+            dx.update(repeating: 0, count: batch * groups * geo.channels * geo.inPlane)
+            return
+        }
+        pointwiseTransposed(dy, batch: batch, groups: groups, geo, weights: w, m: m, into: dx)
+        return
+    }
+    guard geo.stride == 1 else {
         dx.update(repeating: 0, count: batch * groups * geo.channels * geo.inPlane)
         convScatter(dy, batch: batch, groups: groups, geo, weights: w, m: m, into: dx)
         return
@@ -215,6 +256,16 @@ func convWeightGradient(
             var sum = partials[j]
             for c in 1..<chunks { sum += partials[c * wCount + j] }
             dw[j] = sum
+        }
+    }
+}
+
+/// y[n, c] += bias[c] over whole planes.
+func finishBias(_ y: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, batch: Int, channels: Int, plane: Int) {
+    parallelChannels(batch * channels) { range in
+        for i in range {
+            let v = bias[i % channels], row = y + i * plane
+            for j in 0..<plane { row[j] += v }
         }
     }
 }

@@ -58,57 +58,105 @@ struct DepthwisePlan {
     }
 
     /// out[oy, ox] = bias + Σ w[t]·x[tap t of (oy, ox)] for one plane.
+    /// Four output rows at a time: four independent sums hide the add latency that a single
+    /// chain of kh·kw dependent adds would expose, and share each broadcast weight.
     func forward(
         _ x: UnsafePointer<Float>, weights w: UnsafePointer<Float>, bias: Float,
         _ out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, taps: UnsafePointer<Int>
     ) {
         fill(x, scratch)
-        let g = geo, n = g.taps
-        for oy in 0..<g.outH {
-            let rowBase = scratch + oy * g.stride * width
-            let dst = out + oy * g.outW
+        let g = geo, n = g.taps, rowStep = g.stride * width
+        let b = SIMD8<Float>(repeating: bias)
+        var oy = 0
+        while oy + 4 <= g.outH {
             var ox = 0
-            // Two vectors per pass share each broadcast weight.
-            while ox + 16 <= g.outW {
-                var a0 = SIMD8<Float>(repeating: bias), a1 = a0
-                for t in 0..<n {
-                    let p = rowBase + ox + taps[t], wt = SIMD8<Float>(repeating: w[t])
-                    a0 += wt * loadVector(p)
-                    a1 += wt * loadVector(p + 8)
-                }
-                storeVector(a0, dst + ox)
-                storeVector(a1, dst + ox + 8)
-                ox += 16
-            }
             while ox < g.outW {
-                var a = SIMD8<Float>(repeating: bias)
-                for t in 0..<n { a += SIMD8<Float>(repeating: w[t]) * loadVector(rowBase + ox + taps[t]) }
-                storePartial(a, dst + ox, Swift.min(8, g.outW - ox))
+                let p0 = UnsafePointer(scratch + oy * rowStep + ox)
+                var a0 = b, a1 = b, a2 = b, a3 = b
+                for t in 0..<n {
+                    let p = p0 + taps[t], wt = SIMD8<Float>(repeating: w[t])
+                    a0 += wt * loadVector(p)
+                    a1 += wt * loadVector(p + rowStep)
+                    a2 += wt * loadVector(p + 2 * rowStep)
+                    a3 += wt * loadVector(p + 3 * rowStep)
+                }
+                let lanes = Swift.min(8, g.outW - ox), dst = out + oy * g.outW + ox
+                storePartial(a0, dst, lanes)
+                storePartial(a1, dst + g.outW, lanes)
+                storePartial(a2, dst + 2 * g.outW, lanes)
+                storePartial(a3, dst + 3 * g.outW, lanes)
+                ox += 8
+            }
+            oy += 4
+        }
+        if oy + 2 <= g.outH {
+            var ox = 0
+            while ox < g.outW {
+                let p0 = UnsafePointer(scratch + oy * rowStep + ox)
+                var a0 = b, a1 = b, c0 = SIMD8<Float>(), c1 = c0
+                // Two half-sums per row for the same reason, added at the end.
+                var t = 0
+                while t + 2 <= n {
+                    let p = p0 + taps[t], q = p0 + taps[t + 1]
+                    let wt = SIMD8<Float>(repeating: w[t]), wu = SIMD8<Float>(repeating: w[t + 1])
+                    a0 += wt * loadVector(p)
+                    a1 += wt * loadVector(p + rowStep)
+                    c0 += wu * loadVector(q)
+                    c1 += wu * loadVector(q + rowStep)
+                    t += 2
+                }
+                if t < n {
+                    let p = p0 + taps[t], wt = SIMD8<Float>(repeating: w[t])
+                    a0 += wt * loadVector(p)
+                    a1 += wt * loadVector(p + rowStep)
+                }
+                let lanes = Swift.min(8, g.outW - ox), dst = out + oy * g.outW + ox
+                storePartial(a0 + c0, dst, lanes)
+                storePartial(a1 + c1, dst + g.outW, lanes)
+                ox += 8
+            }
+            oy += 2
+        }
+        if oy < g.outH {
+            var ox = 0
+            while ox < g.outW {
+                let p0 = UnsafePointer(scratch + oy * rowStep + ox)
+                var a0 = b, a1 = SIMD8<Float>()
+                var t = 0
+                while t + 2 <= n {
+                    a0 += SIMD8<Float>(repeating: w[t]) * loadVector(p0 + taps[t])
+                    a1 += SIMD8<Float>(repeating: w[t + 1]) * loadVector(p0 + taps[t + 1])
+                    t += 2
+                }
+                if t < n { a0 += SIMD8<Float>(repeating: w[t]) * loadVector(p0 + taps[t]) }
+                storePartial(a0 + a1, out + oy * g.outW + ox, Swift.min(8, g.outW - ox))
                 ox += 8
             }
         }
     }
 
-    /// dx for one plane: every output gradient is spread back over its taps in the
-    /// padded scratch (scatter form works for any stride), then the scratch is cropped.
+    /// dx for one plane in scatter form (any stride): every output gradient is spread back
+    /// over its taps in the padded scratch, then the scratch is cropped. Taps are the outer
+    /// loop: two neighbouring taps write vectors one float apart, and a load that straddles
+    /// a store still in flight stalls the core, so each pass keeps to one tap.
     func inputGradient(
         _ dy: UnsafePointer<Float>, weights w: UnsafePointer<Float>,
         _ dx: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, taps: UnsafePointer<Int>
     ) {
-        let g = geo, s = g.stride, n = g.taps
+        let g = geo, s = g.stride
         scratch.update(repeating: 0, count: scratchCount)
-        for oy in 0..<g.outH {
-            let rowBase = scratch + oy * s * width
-            let src = dy + oy * g.outW
-            var ox = 0
-            while ox < g.outW {
-                // Lanes past the row end are zero, so their stores add nothing.
-                let gv = loadPartial(src + ox, Swift.min(8, g.outW - ox))
-                for t in 0..<n {
-                    let p = rowBase + ox + taps[t]
-                    storeVector(loadVector(p) + SIMD8<Float>(repeating: w[t]) * gv, p)
+        for t in 0..<g.taps {
+            let wt = SIMD8<Float>(repeating: w[t])
+            for oy in 0..<g.outH {
+                let rowBase = scratch + oy * s * width + taps[t]
+                let src = dy + oy * g.outW
+                var ox = 0
+                while ox < g.outW {
+                    // Lanes past the row end are zero, so their stores add nothing.
+                    let gv = loadPartial(src + ox, Swift.min(8, g.outW - ox))
+                    storeVector(loadVector(rowBase + ox) + wt * gv, rowBase + ox)
+                    ox += 8
                 }
-                ox += 8
             }
         }
         for iy in 0..<g.inH {
@@ -204,15 +252,32 @@ func depthwiseForward(
 }
 
 /// dx [batch, C, inH, inW] (fully written) from dy [batch, C, outH, outW].
+/// At stride 1 the input gradient is itself a depthwise conv of dy with each filter
+/// flipped (padding (k−1)·d − pad), which keeps the sums in registers; larger strides
+/// scatter.
 func depthwiseInputGradient(
     _ dy: UnsafePointer<Float>, weights w: UnsafePointer<Float>,
     batch: Int, channels: Int, _ geo: ConvGeometry, into dx: UnsafeMutablePointer<Float>
 ) {
+    let n = geo.taps
+    if geo.stride == 1 {
+        let flipped = UnsafeMutablePointer<Float>.allocate(capacity: channels * n)
+        defer { flipped.deallocate() }
+        for c in 0..<channels {
+            for t in 0..<n { flipped[c * n + t] = w[c * n + n - 1 - t] }
+        }
+        let back = ConvGeometry(
+            channels: 1, inH: geo.outH, inW: geo.outW, outH: geo.inH, outW: geo.inW, kh: geo.kh, kw: geo.kw,
+            stride: 1, dilation: geo.dilation,
+            padTop: (geo.kh - 1) * geo.dilation - geo.padTop, padLeft: (geo.kw - 1) * geo.dilation - geo.padLeft)
+        depthwiseForward(dy, weights: flipped, bias: nil, batch: batch, channels: channels, back, into: dx)
+        return
+    }
     let plan = DepthwisePlan(geo)
     plan.tapOffsets.withUnsafeBufferPointer { taps in
         parallelChunks(batch * channels, scratch: plan.scratchCount) { range, scratch in
             for i in range {
-                plan.inputGradient(dy + i * geo.outPlane, weights: w + (i % channels) * geo.taps,
+                plan.inputGradient(dy + i * geo.outPlane, weights: w + (i % channels) * n,
                                    dx + i * geo.inPlane, scratch: scratch, taps: taps.baseAddress!)
             }
         }

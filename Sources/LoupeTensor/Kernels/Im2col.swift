@@ -83,19 +83,24 @@ func im2col(
     }
 }
 
-/// The adjoint of `im2col`: adds each column entry back onto the image position it was
-/// read from. `dst` must be initialised (usually zeros); channels in `range` only.
+/// The adjoint of `im2col`: adds each entry of `col` [colRows, rows.count·outW] (output
+/// rows `rows` only, all by default) back onto the image position it was read from.
+/// `dst` must be initialised (usually zeros); channels in `range` only.
 func col2im(
     _ col: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ g: ConvGeometry,
-    channels range: Range<Int>? = nil
+    channels range: Range<Int>? = nil, outputRows rows: Range<Int>? = nil
 ) {
-    let s = g.stride, outW = g.outW, outPlane = g.outPlane
+    let s = g.stride, outW = g.outW
+    let oy0 = rows?.lowerBound ?? 0, oy1 = rows?.upperBound ?? g.outH
+    let tile = (oy1 - oy0) * outW
     for c in range ?? 0..<g.channels {
         let plane = dst + c * g.inPlane
         for ky in 0..<g.kh {
-            let (yLo, yHi) = g.validRange(tapOffset: ky * g.dilation, pad: g.padTop, n: g.inH, out: g.outH)
+            var (yLo, yHi) = g.validRange(tapOffset: ky * g.dilation, pad: g.padTop, n: g.inH, out: g.outH)
+            yLo = Swift.min(Swift.max(yLo, oy0), oy1)
+            yHi = Swift.min(Swift.max(yHi, yLo), oy1)
             for kx in 0..<g.kw {
-                let row = col + ((c * g.kh + ky) * g.kw + kx) * outPlane
+                let row = col + ((c * g.kh + ky) * g.kw + kx) * tile - oy0 * outW
                 let (xLo, xHi) = g.validRange(tapOffset: kx * g.dilation, pad: g.padLeft, n: g.inW, out: outW)
                 guard xHi > xLo else { continue }
                 let x0 = xLo * s - g.padLeft + kx * g.dilation

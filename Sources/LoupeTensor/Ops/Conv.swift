@@ -39,7 +39,7 @@ extension Tensor {
         let depthwise = groups > 1 && groups == cin && cout == cin
         let x = detached, wt = weight.detached, b = bias?.detached
 
-        var y = Tensor(zeros: [batch, cout, oh, ow])
+        var y = Tensor(uninitialized: [batch, cout, oh, ow])
         let yp = y.mutablePointer
         if depthwise {
             depthwiseForward(x.pointer, weights: wt.pointer, bias: b?.pointer, batch: batch, channels: cin, geo,
@@ -54,7 +54,7 @@ extension Tensor {
         return Tensor.record(op, y, inputs: inputs) { g, ctx in
             var dx: Tensor?, dw: Tensor?
             if ctx.needs[0] {
-                var t = Tensor(zeros: inShape)
+                var t = Tensor(uninitialized: inShape)
                 let tp = t.mutablePointer
                 if depthwise {
                     depthwiseInputGradient(g.pointer, weights: wt.pointer, batch: batch, channels: cin, geo, into: tp)
@@ -65,7 +65,7 @@ extension Tensor {
             }
             if ctx.needs[1] {
                 KernelCounters.countWeightGradient()
-                var t = Tensor(zeros: wShape)
+                var t = Tensor(uninitialized: wShape)
                 let tp = t.mutablePointer
                 if depthwise {
                     depthwiseWeightGradient(x.pointer, g.pointer, batch: batch, channels: cin, geo, into: tp)

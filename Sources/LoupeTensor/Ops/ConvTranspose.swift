@@ -43,32 +43,24 @@ extension Tensor {
         let m = cin / groups
         let x = detached, wt = weight.detached
 
-        var y = Tensor(zeros: [batch, cout, oh, ow])
+        var y = Tensor(uninitialized: [batch, cout, oh, ow])
         let yp = y.mutablePointer
         convInputGradient(x.pointer, batch: batch, groups: groups, geo, weights: wt.pointer, m: m, into: yp)
-        if let bias {
-            let bp = bias.pointer, plane = oh * ow
-            parallelChannels(batch * cout) { range in
-                for i in range {
-                    let v = bp[i % cout], row = yp + i * plane
-                    for j in 0..<plane { row[j] += v }
-                }
-            }
-        }
+        if let bias { finishBias(yp, bias.pointer, batch: batch, channels: cout, plane: oh * ow) }
 
         let inShape = shape, wShape = weight.shape
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         return Tensor.record(op, y, inputs: inputs) { g, ctx in
             var dx: Tensor?, dw: Tensor?
             if ctx.needs[0] {
-                var t = Tensor(zeros: inShape)
+                var t = Tensor(uninitialized: inShape)
                 convGather(g.pointer, batch: batch, groups: groups, geo, weights: wt.pointer, m: m, bias: nil,
                            into: t.mutablePointer)
                 dx = t
             }
             if ctx.needs[1] {
                 KernelCounters.countWeightGradient()
-                var t = Tensor(zeros: wShape)
+                var t = Tensor(uninitialized: wShape)
                 // dW[ci, :] = Σ x[ci] · col(dy)ᵀ: conv2d's weight gradient with the roles swapped.
                 convWeightGradient(g.pointer, x.pointer, batch: batch, groups: groups, geo, m: m,
                                    into: t.mutablePointer)

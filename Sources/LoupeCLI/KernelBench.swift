@@ -1,0 +1,105 @@
+import Foundation
+import LoupeTensor
+
+/// Kernel throughput measured against the machine's own SGEMM ceiling, so the figures
+/// say how close the conv kernels come to what the BLAS can do here.
+public struct KernelBenchReport: Sendable {
+    public struct Entry: Sendable {
+        public let name: String
+        public let gflops: Double
+        public let fractionOfSGEMM: Double
+    }
+
+    public let sgemmGFLOPS: Double
+    public let kernels: [Entry]
+
+    /// `{"sgemm_gflops": G, "kernels": [{"name": …, "gflops": x, "fraction_of_sgemm": f}]}`
+    public var json: String {
+        let entries = kernels.map {
+            "{\"name\": \"\($0.name)\", \"gflops\": \(fmt($0.gflops, 2)), \"fraction_of_sgemm\": \(fmt($0.fractionOfSGEMM, 3))}"
+        }
+        return "{\"sgemm_gflops\": \(fmt(sgemmGFLOPS, 2)), \"kernels\": [\(entries.joined(separator: ", "))]}"
+    }
+
+    public var table: String {
+        func row(_ name: String, _ gflops: String, _ fraction: String) -> String {
+            name.padding(toLength: 22, withPad: " ", startingAt: 0)
+                + String(repeating: " ", count: Swift.max(0, 10 - gflops.count)) + gflops
+                + String(repeating: " ", count: Swift.max(0, 12 - fraction.count)) + fraction
+        }
+        var lines = [row("kernel", "GFLOP/s", "of sgemm"), row("sgemm 1024³", fmt(sgemmGFLOPS, 2), "1.000")]
+        for k in kernels { lines.append(row(k.name, fmt(k.gflops, 2), fmt(k.fractionOfSGEMM, 3))) }
+        return lines.joined(separator: "\n")
+    }
+
+    private func fmt(_ v: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", v) }
+}
+
+public enum KernelBench {
+    /// One convolution of the suite, timed as forward + input gradient (frozen weight).
+    struct ConvCase {
+        let name: String
+        let channels: Int, outChannels: Int, size: Int, kernel: Int, padding: Int, groups: Int
+
+        /// 2 × (2·N·Cout·Hout·Wout·(Cin/groups)·k·k): forward and input gradient cost the same.
+        func flops(batch: Int) -> Double {
+            2 * 2 * Double(batch * outChannels * size * size * (channels / groups) * kernel * kernel)
+        }
+    }
+
+    static let cases = [
+        ConvCase(name: "conv3x3_64_56", channels: 64, outChannels: 64, size: 56, kernel: 3, padding: 1, groups: 1),
+        ConvCase(name: "conv3x3_256_14", channels: 256, outChannels: 256, size: 14, kernel: 3, padding: 1, groups: 1),
+        ConvCase(name: "conv1x1_192_28", channels: 192, outChannels: 32, size: 28, kernel: 1, padding: 0, groups: 1),
+        ConvCase(name: "depthwise5x5_480_14", channels: 480, outChannels: 480, size: 14, kernel: 5, padding: 2,
+                 groups: 480),
+    ]
+
+    /// Runs the suite with `threads` workers: SGEMM 1024³ through Loupe's GEMM wrapper, then
+    /// each conv at `batch` (those whose name contains `filter`, if given). Every figure is
+    /// the best of `repetitions` timings after a warm-up, taken in interleaved rounds (SGEMM,
+    /// then each kernel, round after round) so that a busy spell on a shared machine hits
+    /// the ceiling and the kernels alike rather than skewing their ratio.
+    public static func run(
+        threads: Int = 2, batch: Int = 8, repetitions: Int = 10, only filter: String? = nil
+    ) throws -> KernelBenchReport {
+        let saved = Parallel.threads
+        Parallel.threads = threads
+        defer { Parallel.threads = saved }
+
+        let n = 1024
+        let a = try Tensor.randomNormal([n, n], stream: RandomStream(seed: 1, key: [1]))
+        let b = try Tensor.randomNormal([n, n], stream: RandomStream(seed: 1, key: [2]))
+        var bodies: [() throws -> Void] = [{ _ = try Autograd.noGrad { try a.matmul(b) } }]
+        var flops = [2 * Double(n * n * n)]
+        let selected = cases.filter { c in filter.map { c.name.contains($0) } ?? true }
+        for c in selected {
+            let x = try Tensor.randomNormal([batch, c.channels, c.size, c.size], stream: RandomStream(seed: 2, key: [3]))
+                .requiringGrad()
+            let w = try Tensor.randomNormal([c.outChannels, c.channels / c.groups, c.kernel, c.kernel],
+                                            std: 0.1, stream: RandomStream(seed: 2, key: [4]))
+            let seed = try Tensor.randomNormal([batch, c.outChannels, c.size, c.size], stream: RandomStream(seed: 2, key: [5]))
+            bodies.append {
+                x.zeroGrad()
+                let y = try x.conv2d(weight: w, padding: .symmetric(c.padding), groups: c.groups)
+                try y.backward(seed: seed)
+            }
+            flops.append(c.flops(batch: batch))
+        }
+
+        var best = [Double](repeating: .infinity, count: bodies.count)
+        for body in bodies { for _ in 0..<2 { try body() } }
+        for _ in 0..<Swift.max(repetitions, 1) {
+            for (i, body) in bodies.enumerated() {
+                let start = DispatchTime.now().uptimeNanoseconds
+                try body()
+                best[i] = Swift.min(best[i], Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
+        }
+        let gflops = zip(flops, best).map { $0 / $1 / 1e9 }
+        let entries = zip(selected, gflops.dropFirst()).map { c, g in
+            KernelBenchReport.Entry(name: c.name, gflops: g, fractionOfSGEMM: g / gflops[0])
+        }
+        return KernelBenchReport(sgemmGFLOPS: gflops[0], kernels: entries)
+    }
+}
