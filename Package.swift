@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor", "LoupeTesting"]),
         .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTensor", "LoupeTesting", "CLoupeZlib"]),
         .testTarget(name: "LoupeVisTests", dependencies: ["LoupeVis", "LoupeNN", "LoupeData", "LoupeTensor", "LoupeTesting"]),
-        .testTarget(name: "LoupeNNTests", dependencies: ["LoupeNN", "LoupeData", "LoupeTensor", "LoupeTesting", "ZIPFoundation"]),
+        .testTarget(name: "LoupeNNTests", dependencies: ["LoupeNN", "LoupeAttack", "LoupeData", "LoupeTensor", "LoupeTesting", "ZIPFoundation"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -33,6 +33,8 @@ struct Recipe {
     static let commands: [String: (type: ParsableCommand.Type, positional: String?)] = [
         "classify": (Classify.self, "images"),
         "visualize": (Visualize.self, nil),
+        "train": (Train.self, nil),
+        "evaluate": (Evaluate.self, nil),
     ]
 
     static func load(path: String, variables: [String: String]) throws -> Recipe {

@@ -28,8 +28,8 @@ public enum IDX {
         var expected = 1
         for d in dims {
             let (product, overflow) = expected.multipliedReportingOverflow(by: d)
-            guard !overflow, product <= data.count else {
-                throw DatasetError.corrupt(path, "dimensions \(dims) need more bytes than the file holds (\(data.count)); truncated?")
+            guard !overflow else {
+                throw DatasetError.corrupt(path, "dimensions \(dims) need more bytes than any file holds (truncated or corrupt header)")
             }
             expected = product
         }
