@@ -124,8 +124,10 @@ struct Evaluate: ParsableCommand {
         ]
         if let attacker {
             summary["clean_accuracy"] = cleanEval.accuracy
-            summary["attack"] = ["method": attacker.config.method.rawValue, "eps": Double(attacker.config.eps),
-                                 "alpha": Double(attacker.config.stepSize), "steps": attacker.config.steps,
+            // Through the shortest decimal spelling, so 0.01 prints as 0.01, not 0.009999999776.
+            func decimal(_ x: Float) -> Double { Double("\(x)") ?? Double(x) }
+            summary["attack"] = ["method": attacker.config.method.rawValue, "eps": decimal(attacker.config.eps),
+                                 "alpha": decimal(attacker.config.stepSize), "steps": attacker.config.steps,
                                  "restarts": attacker.config.restarts, "random_start": attacker.config.randomStart,
                                  "seed": attacker.config.seed] as [String: Any]
         }
