@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTensor", "LoupeTesting", "CLoupeZlib"]),
         .testTarget(name: "LoupeCLITests", dependencies: ["LoupeCLI", "LoupeNN"]),
         .testTarget(name: "LoupeVisTests", dependencies: ["LoupeVis", "LoupeNN", "LoupeData", "LoupeReport", "LoupeTensor", "LoupeTesting"]),
-        .testTarget(name: "LoupeNNTests", dependencies: ["LoupeNN", "LoupeData", "LoupeTensor", "LoupeTesting", "ZIPFoundation"]),
+        .testTarget(name: "LoupeNNTests", dependencies: ["LoupeNN", "LoupeAttack", "LoupeData", "LoupeTensor", "LoupeTesting", "ZIPFoundation"]),
         .testTarget(name: "LoupeAttackTests", dependencies: ["LoupeAttack", "LoupeNN", "LoupeData", "LoupeTensor", "LoupeTesting"]),
     ],
     swiftLanguageModes: [.v5]

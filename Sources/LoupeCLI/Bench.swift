@@ -5,7 +5,7 @@ import ArgumentParser
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure Loupe's performance on this machine.",
-        subcommands: [BenchKernels.self, BenchAttack.self, BenchDeconv.self]
+        subcommands: [BenchKernels.self, BenchAttack.self, BenchDeconv.self, BenchTraining.self]
     )
 }
 

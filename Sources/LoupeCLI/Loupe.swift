@@ -18,7 +18,7 @@ public struct Loupe: ParsableCommand {
           loupe bench kernels --json
         """,
         version: version,
-        subcommands: [Classify.self, Layers.self, Visualize.self, DeconvCommand.self, AttributeCommand.self, ExemplarsCommand.self, Attack.self, Robustness.self, Merge.self, Run.self, Bench.self]
+        subcommands: [Classify.self, Layers.self, Visualize.self, DeconvCommand.self, AttributeCommand.self, ExemplarsCommand.self, Attack.self, Robustness.self, Merge.self, Train.self, Evaluate.self, Run.self, Bench.self]
     )
 
     public init() {}

@@ -39,6 +39,8 @@ struct Recipe {
         "attribute": (AttributeCommand.self, "image"),
         "exemplars": (ExemplarsCommand.self, nil),
         "robustness": (Robustness.self, nil),
+        "train": (Train.self, nil),
+        "evaluate": (Evaluate.self, nil),
     ]
 
     static func load(path: String, variables given: [String: String], overridden: Set<String> = []) throws -> Recipe {

@@ -23,7 +23,7 @@ struct Robustness: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: "fashion-mnist:test, fashion-mnist:train, or a folder of IDX files.")
+    @Option(help: "fashion-mnist:test, fashion-mnist:train, a folder of IDX files, or an image folder (one subfolder per class).")
     var data = "fashion-mnist:test"
 
     @Option(help: "Comma-separated attacks: fgsm, bim, pgd, mifgsm, cw.")
@@ -94,7 +94,8 @@ struct Robustness: ParsableCommand {
 
     func run() throws {
         let model = try modelOptions.load()
-        let dataset = try loadLabeledData(data)
+        let dataset = try DatasetSpec.load(data, defaultSplit: "test", size: model.preset.inputSize,
+                                           channels: model.preset.channels, classes: model.preset.labels)
         let total = min(limit ?? dataset.count, dataset.count)
         let modelName = modelOptions.model ?? modelOptions.arch.map { "\($0):\(modelOptions.weights ?? "")" }
             ?? modelOptions.spec.map { "\($0):\(modelOptions.weights ?? "")" } ?? "efficientnet-lite0"

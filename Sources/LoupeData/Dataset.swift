@@ -50,14 +50,18 @@ public enum IDXDataset {
                                              "Sneaker", "Bag", "Ankle boot"]
 
     /// Loads the `train` or `t10k` split of the IDX files in `folder` (gzipped or not).
+    /// Class names default to Fashion-MNIST's for its folder and to "0", "1", … elsewhere.
     public static func load(folder: String, split: String, classes: [String]? = nil) throws -> LabeledImages {
+        guard split == "train" || split == "test" else {
+            throw DatasetError.invalid("unknown split '\(split)' for \(folder): use train or test")
+        }
         let prefix = split == "test" ? "t10k" : split
         func find(_ stem: String) throws -> String {
             for name in [stem + ".gz", stem] {
                 let path = (folder as NSString).appendingPathComponent(name)
                 if FileManager.default.fileExists(atPath: path) { return path }
             }
-            let hint = folder == fashionMNISTFolder ? "install it with: apt-get install dataset-fashion-mnist (make test does)" : nil
+            let hint = (folder as NSString).standardizingPath == fashionMNISTFolder ? "install it with: apt-get install dataset-fashion-mnist (make test does)" : nil
             throw DatasetError.missing((folder as NSString).appendingPathComponent(stem + "[.gz]"), hint: hint)
         }
         let imagesPath = try find("\(prefix)-images-idx3-ubyte"), labelsPath = try find("\(prefix)-labels-idx1-ubyte")
@@ -67,7 +71,8 @@ public enum IDXDataset {
             throw DatasetError.corrupt(imagesPath, "images \(dims) and labels \(ldims) do not pair up")
         }
         let labels = labelBytes.map(Int.init)
-        let names = classes ?? (0...(labels.max() ?? 0)).map(String.init)
+        let standard = (folder as NSString).standardizingPath == fashionMNISTFolder ? fashionMNISTClasses : nil
+        let names = classes ?? standard ?? (0...(labels.max() ?? 0)).map(String.init)
         return try LabeledImages(pixels: pixels, labels: labels, channels: 1, height: dims[1], width: dims[2],
                                  classes: names, source: "\(folder):\(split)")
     }

@@ -24,7 +24,16 @@ public enum IDX {
             let o = 4 + 4 * i
             dims.append(Int(data[o]) << 24 | Int(data[o + 1]) << 16 | Int(data[o + 2]) << 8 | Int(data[o + 3]))
         }
-        let expected = dims.reduce(1, *), start = 4 + 4 * rank
+        // A corrupt header can declare dimensions whose product overflows; check as we multiply.
+        var expected = 1
+        for d in dims {
+            let (product, overflow) = expected.multipliedReportingOverflow(by: d)
+            guard !overflow else {
+                throw DatasetError.corrupt(path, "dimensions \(dims) need more bytes than any file holds (truncated or corrupt header)")
+            }
+            expected = product
+        }
+        let start = 4 + 4 * rank
         guard data.count - start == expected else {
             throw DatasetError.corrupt(path, "dimensions \(dims) need \(expected) bytes of data, found \(data.count - start) (truncated?)")
         }

@@ -12,14 +12,76 @@ public struct TrainedModelFile: Codable {
     public var labels: [String]
     public var inputSize: Int
     public var channels: Int
+    /// Epochs completed so far.
     public var epochs: Int
+    /// Epochs the run was asked for (the schedule spans these); `--resume` continues to it.
+    public var targetEpochs: Int?
     public var optimizer: String
     public var learningRate: Float
+    public var momentum: Float?
+    public var weightDecay: Float?
+    /// `constant`, `cosine` or `step:EVERY:GAMMA`.
+    public var schedule: String?
     public var batchSize: Int
     public var seed: UInt64
-    public var adversarial: String?
+    /// Adversarial training, when used: method and budget.
+    public var adversarial: AdversarialTrainingInfo?
+    /// Where the training data came from, and how many of its images (`--limit`).
+    public var data: String?
+    public var limit: Int?
+    /// Accuracy on the validation data after the last epoch (or training accuracy without it).
     public var accuracy: Double?
     public var history: [Trainer.EpochResult]
+
+    public struct AdversarialTrainingInfo: Codable, Equatable, Sendable {
+        public var method: String
+        public var eps: Float
+        public var alpha: Float
+        public var steps: Int
+        public var randomStart: Bool
+        public init(method: String, eps: Float, alpha: Float, steps: Int, randomStart: Bool) {
+            (self.method, self.eps, self.alpha, self.steps, self.randomStart) = (method, eps, alpha, steps, randomStart)
+        }
+    }
+
+    public init(architecture: String?, spec: String?, preset: Preset, config: Trainer.Config,
+                adversarial: AdversarialTrainingInfo?, data: String?, history: [Trainer.EpochResult]) {
+        self.architecture = architecture
+        self.spec = spec
+        labels = preset.labels
+        inputSize = preset.inputSize
+        channels = preset.channels
+        epochs = history.last?.epoch ?? 0
+        targetEpochs = config.epochs
+        optimizer = config.optimizer.rawValue
+        learningRate = config.learningRate
+        momentum = config.momentum
+        weightDecay = config.weightDecay
+        schedule = config.schedule.description
+        batchSize = config.batchSize
+        seed = config.seed
+        self.adversarial = adversarial
+        self.data = data
+        accuracy = history.last.map { $0.testAccuracy ?? $0.accuracy }
+        self.history = history
+    }
+
+    /// The training configuration recorded in the sidecar, for `--resume`.
+    public func trainingConfig() throws -> Trainer.Config {
+        var config = Trainer.Config()
+        guard let kind = Trainer.OptimizerKind(rawValue: optimizer) else {
+            throw ModelError.invalid("unknown optimizer '\(optimizer)' in the checkpoint description")
+        }
+        config.optimizer = kind
+        config.epochs = targetEpochs ?? epochs
+        config.learningRate = learningRate
+        config.momentum = momentum ?? config.momentum
+        config.weightDecay = weightDecay ?? 0
+        config.schedule = try schedule.map(LearningRateSchedule.parse) ?? .constant
+        config.batchSize = batchSize
+        config.seed = seed
+        return config
+    }
 
     public static func sidecarPath(_ weights: String) -> String {
         (weights as NSString).deletingPathExtension + ".json"
@@ -73,6 +135,12 @@ public struct TrainedModelFile: Codable {
             throw ModelError.invalid("\(sidecarPath(path)): names neither an architecture nor a spec")
         }
         try model.network.load(try loadCheckpoint(path: path))
+        // The labels of the data it was trained on (an image folder's class names).
+        guard info.labels.isEmpty || info.labels == model.preset.labels else {
+            var preset = model.preset
+            preset.labels = info.labels
+            return Model(name: model.name, network: model.network, preset: preset)
+        }
         return model
     }
 

@@ -28,10 +28,22 @@ public final class Trainer {
         public let imagesPerSecond: Double
     }
 
-    public struct EpochResult: Codable {
+    public struct EpochResult: Codable, Equatable {
         public let epoch: Int
+        /// Mean training loss and accuracy over the epoch (on the transformed batches).
         public let loss, accuracy: Double
         public let seconds: Double
+        /// Accuracy on the validation data, when `train` was given some.
+        public var testAccuracy: Double?
+
+        public init(epoch: Int, loss: Double, accuracy: Double, seconds: Double, testAccuracy: Double? = nil) {
+            (self.epoch, self.loss, self.accuracy, self.seconds, self.testAccuracy) = (epoch, loss, accuracy, seconds, testAccuracy)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case epoch, loss, accuracy, seconds
+            case testAccuracy = "test_accuracy"
+        }
     }
 
     public let model: Model
@@ -71,23 +83,29 @@ public final class Trainer {
         return order
     }
 
-    /// Trains up to `config.epochs` (counting epochs already done), calling `progress`
-    /// after every batch and `epochDone` after every epoch (to checkpoint).
+    /// Trains up to `config.epochs` (counting epochs already done), or only up to epoch
+    /// `until` (a run to be resumed later: the schedule still spans `config.epochs`).
+    /// Calls `progress` after every batch and `epochDone` after every epoch (to
+    /// checkpoint); with `validation`, each epoch's result carries its accuracy there.
     public func train(
-        on data: LabeledImages, progress: (Progress) -> Void = { _ in },
-        epochDone: (EpochResult) throws -> Void = { _ in }
+        on data: LabeledImages, until: Int? = nil, validation: LabeledImages? = nil,
+        progress: (Progress) -> Void = { _ in }, epochDone: (EpochResult) throws -> Void = { _ in }
     ) throws -> [EpochResult] {
+        guard data.count > 0 else { throw ModelError.invalid("\(data.source): no training images") }
+        guard config.batchSize > 0 else { throw ModelError.invalid("batch size must be positive, got \(config.batchSize)") }
         model.network.setTrainable(true)
         defer { model.network.setTrainable(false) }
         var results: [EpochResult] = []
         let batches = (data.count + config.batchSize - 1) / config.batchSize
-        while completedEpochs < config.epochs {
+        let last = min(until ?? config.epochs, config.epochs)
+        let schedule = config.schedule.spanning(config.epochs)
+        while completedEpochs < last {
             let epoch = completedEpochs
             let order = Trainer.permutation(count: data.count, seed: config.seed, epoch: epoch)
             let start = Date()
             var (lossSum, correct, seen) = (0.0, 0, 0)
             for b in 0..<batches {
-                optimizer.learningRate = config.schedule.rate(
+                optimizer.learningRate = schedule.rate(
                     base: config.learningRate, at: Double(epoch) + Double(b) / Double(batches))
                 let indices = Array(order[(b * config.batchSize)..<min((b + 1) * config.batchSize, data.count)])
                 var (images, labels) = try data.batch(indices)
@@ -113,9 +131,14 @@ public final class Trainer {
                                   imagesPerSecond: Double(seen) / max(Date().timeIntervalSince(start), 1e-9)))
             }
             completedEpochs += 1
-            let result = EpochResult(epoch: completedEpochs, loss: lossSum / Double(max(seen, 1)),
+            var result = EpochResult(epoch: completedEpochs, loss: lossSum / Double(max(seen, 1)),
                                      accuracy: Double(correct) / Double(max(seen, 1)),
                                      seconds: Date().timeIntervalSince(start))
+            if let validation {
+                model.network.setTrainable(false)
+                result.testAccuracy = try Trainer.evaluate(model, on: validation).accuracy
+                model.network.setTrainable(true)
+            }
             results.append(result)
             try epochDone(result)
         }
@@ -132,8 +155,12 @@ public final class Trainer {
         while start < data.count {
             let indices = Array(start..<min(start + batchSize, data.count))
             let (images, labels) = try data.batch(indices)
-            let predictions = try model.logits(images).argmax()
-            for (p, l) in zip(predictions, labels) where p < k { confusion[l][p] += 1 }
+            let logits = try model.logits(images)
+            guard logits.rank == 2, logits.shape[1] == k else {
+                throw ModelError.invalid(
+                    "\(model.name) outputs \(logits.shape.dropFirst().map(String.init).joined(separator: "×")) values per image but \(data.source) has \(k) classes")
+            }
+            for (p, l) in zip(try logits.argmax(), labels) { confusion[l][p] += 1 }
             start += batchSize
             progress(min(start, data.count), data.count)
         }
@@ -144,6 +171,7 @@ public final class Trainer {
 public struct Evaluation {
     public let confusion: [[Int]]
     public let classes: [String]
+    public init(confusion: [[Int]], classes: [String]) { (self.confusion, self.classes) = (confusion, classes) }
     public var n: Int { confusion.joined().reduce(0, +) }
     public var accuracy: Double { Double(confusion.indices.map { confusion[$0][$0] }.reduce(0, +)) / Double(max(n, 1)) }
     public var perClass: [Double] {

@@ -23,13 +23,19 @@ extension Tensor {
             op: op, height: h, width: w, kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode)
         let (oh, ow) = (rows.count, cols.count)
         let planes = n * c, inPlane = h * w, outPlane = oh * ow
-        var out = Tensor(zeros: [n, c, oh, ow])
+        // The common 2×2 / stride 2 pool without padding: every window is whole.
+        let fullPairs = kernel == 2 && (stride ?? kernel) == 2 && padding == 0 && !ceilMode
+        var out = Tensor(uninitialized: [n, c, oh, ow])
         var indices = [Int](repeating: 0, count: planes * outPlane)
         let px = pointer, po = out.mutablePointer
         indices.withUnsafeMutableBufferPointer { buffer in
             guard let pi = buffer.baseAddress else { return }
             Parallel.forEach(planes, elements: count) { plane in
                 let src = px + plane * inPlane, dst = po + plane * outPlane, idx = pi + plane * outPlane
+                if fullPairs {
+                    maxPool2x2(src, width: w, rows: oh, cols: ow, dst, idx)
+                    return
+                }
                 for oy in 0..<oh {
                     let y0 = rows.start[oy], y1 = rows.end[oy]
                     for ox in 0..<ow {
@@ -196,5 +202,30 @@ extension Tensor {
         let cols = try PoolAxis.sliding(input: width, kernel: kernel, stride: step, padding: padding,
                                         ceilMode: ceilMode, axis: "width of \(shape)", op: op)
         return (rows, cols)
+    }
+}
+
+/// Max of each whole 2×2 window of one plane, with the same comparisons in the same
+/// order as the general loop (first maximum wins, NaN wins), without its bookkeeping.
+@inline(__always)
+private func maxPool2x2(
+    _ src: UnsafePointer<Float>, width w: Int, rows oh: Int, cols ow: Int,
+    _ dst: UnsafeMutablePointer<Float>, _ idx: UnsafeMutablePointer<Int>
+) {
+    for oy in 0..<oh {
+        let top = 2 * oy * w, bottom = top + w
+        for ox in 0..<ow {
+            let x0 = 2 * ox
+            var best = src[top + x0], bestIndex = top + x0
+            @inline(__always) func visit(_ k: Int) {
+                let v = src[k]
+                if v > best || v.isNaN { best = v; bestIndex = k }
+            }
+            visit(top + x0 + 1)
+            visit(bottom + x0)
+            visit(bottom + x0 + 1)
+            dst[oy * ow + ox] = best
+            idx[oy * ow + ox] = bestIndex
+        }
     }
 }
