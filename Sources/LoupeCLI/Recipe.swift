@@ -122,6 +122,17 @@ struct Recipe {
         return Recipe(name: name, steps: steps, file: path)
     }
 
+    /// Where a step writes, inside the recipe's run folder: a folder named after the step
+    /// (`train` writes its checkpoint there as model.safetensors; `evaluate` calls it --report).
+    static func outputArguments(_ step: Step, in run: URL) -> [String] {
+        let folder = run.appendingPathComponent(step.name)
+        switch step.command {
+        case "train": return ["--out", folder.appendingPathComponent("model.safetensors").path]
+        case "evaluate": return ["--report", folder.path]
+        default: return ["--out", folder.path]
+        }
+    }
+
     static func values(_ node: Node) throws -> [String] {
         if let seq = node.sequence { return seq.compactMap { $0.string } }
         guard let s = node.string else { throw RecipeError(file: "", line: node.mark?.line, "expected a value") }
@@ -141,7 +152,7 @@ struct Recipe {
         let regex = try? NSRegularExpression(pattern: "--([a-z0-9][a-z0-9-]*)")
         let range = NSRange(help.startIndex..., in: help)
         let names = regex?.matches(in: help, range: range).compactMap { Range($0.range(at: 1), in: help).map { String(help[$0]) } } ?? []
-        return Array(Set(names).subtracting(["help", "version", "out"])).sorted()
+        return Array(Set(names).subtracting(["help", "version", "out", "report"])).sorted()
     }
 }
 

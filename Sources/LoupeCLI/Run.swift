@@ -44,7 +44,7 @@ struct Run: ParsableCommand {
         // Parse every step before running any, so a typo in step 9 fails in a second, not after step 8.
         let commands = try plan.steps.map { step -> ParsableCommand in
             do {
-                return try Loupe.parseAsRoot([step.command] + step.arguments + ["--out", outURL.appendingPathComponent(step.name).path]
+                return try Loupe.parseAsRoot([step.command] + step.arguments + Recipe.outputArguments(step, in: outURL)
                                              + (quiet ? quietFlag(step) : []))
             } catch {
                 throw RecipeError(file: recipe, line: step.line, "step '\(step.name)': \(Loupe.message(for: error))")
@@ -55,6 +55,9 @@ struct Run: ParsableCommand {
             return
         }
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
+        for step in plan.steps where step.command == "train" {
+            try FileManager.default.createDirectory(at: outURL.appendingPathComponent(step.name), withIntermediateDirectories: true)
+        }
         var rows: [[String]] = []
         for (i, (step, command)) in zip(plan.steps, commands).enumerated() {
             note("[\(i + 1)/\(plan.steps.count)] \(step.command) \(step.arguments.joined(separator: " "))", quiet: quiet)
@@ -74,7 +77,12 @@ struct Run: ParsableCommand {
     func writePage(_ plan: Recipe, rows: [[String]], to url: URL) throws {
         var page = HTMLPage(title: "Recipe · \(plan.name)")
         page.paragraph("Each step wrote its own folder; open its page for pictures and numbers.")
-        page.raw("<ul>" + rows.map { "<li><a href=\"\($0[0])/index.html\">\($0[0])</a> (\($0[1]), \($0[2]))</li>" }.joined() + "</ul>")
+        // Steps without a page (train writes a checkpoint) link to their folder.
+        let links = rows.map { row -> String in
+            let hasPage = FileManager.default.fileExists(atPath: url.appendingPathComponent(row[0]).appendingPathComponent("index.html").path)
+            return "<li><a href=\"\(row[0])/\(hasPage ? "index.html" : "")\">\(row[0])</a> (\(row[1]), \(row[2]))</li>"
+        }
+        page.raw("<ul>" + links.joined() + "</ul>")
         page.reproduce("loupe run \(plan.file)")
         try page.render().write(to: url.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
         try? RunIndex.refresh(root: url.deletingLastPathComponent())
