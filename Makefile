@@ -4,7 +4,7 @@ SWIFT_FLAGS := -c release
 TEST_FLAGS := $(SWIFT_FLAGS) -Xswiftc -enable-testing
 APT_PACKAGES := libopenblas-dev libfftw3-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev pkg-config dataset-fashion-mnist
 
-.PHONY: deps build test bench assets weights photos
+.PHONY: deps build test bench bench-setup assets weights photos
 
 # Installs the Debian packages Loupe links against, only when one is missing.
 deps:
@@ -32,5 +32,13 @@ test: deps assets
 	swift build $(TEST_FLAGS) --build-tests
 	swift test $(TEST_FLAGS) --skip-build --disable-swift-testing
 
+# Loupe's workloads side by side with PyTorch eager (when `make bench-setup` installed it),
+# interleaved in one run; prints the speed-ups and writes bench/results.json.
 bench: build
-	.build/release/loupe bench kernels
+	python3 bench/run.py
+
+# PyTorch (CPU use) from PyPI into a virtual environment outside the repo, for `make bench` only.
+BENCH_VENV := $${LOUPE_HOME:-$$HOME/.cache/loupe}/bench-venv
+bench-setup:
+	python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --upgrade pip torch

@@ -14,6 +14,8 @@ public final class Conv2d: Module {
     public let padding: ConvPadding
     public let weight: Parameter
     public let bias: Parameter?
+    /// This conv with a following batch norm folded in, cached between passes.
+    let foldedBatchNorm = FoldedConvBatchNorm()
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1,
                 padding: ConvPadding = .fixed(0), dilation: Int = 1, groups: Int = 1, bias: Bool = true,

@@ -3,28 +3,66 @@ import Foundation
 extension Tensor {
     /// max(x, 0). Its backward follows the pass's `ReLURule`, which is what turns a
     /// gradient pass into DeconvNet or guided backpropagation.
-    public func relu() -> Tensor {
-        rectifier("relu", { Swift.max($0, 0) }, passes: { $0 > 0 })
-    }
+    public func relu() -> Tensor { rectifier("relu", upper: .infinity) }
 
     /// min(max(x, 0), 6), as in MobileNet and EfficientNet-Lite. Same backward rules.
-    public func relu6() -> Tensor {
-        rectifier("relu6", { Swift.min(Swift.max($0, 0), 6) }, passes: { $0 > 0 && $0 < 6 })
+    public func relu6() -> Tensor { rectifier("relu6", upper: 6) }
+
+    /// min(max(x, 0), upper). The forward slope is 1 exactly where 0 < y < upper, so the
+    /// backward reads the output: the input can be freed as soon as nothing else needs it.
+    private func rectifier(_ op: String, upper: Float) -> Tensor {
+        var out = Tensor(uninitialized: shape)
+        let px = pointer, po = out.mutablePointer
+        let zero = SIMD8<Float>(), top = SIMD8<Float>(repeating: upper)
+        Elementwise.forEachVector(count) { i in
+            var v = loadVector(px + i)
+            v.replace(with: zero, where: v .< zero)
+            v.replace(with: top, where: v .> top)
+            storeVector(v, po + i)
+        } tail: { i in
+            po[i] = Swift.min(Swift.max(px[i], 0), upper)
+        }
+        let y = out
+        return Tensor.record(op, out, inputs: [self]) { g, ctx in
+            [Tensor.rectifierGradient(g, output: y, upper: upper, rule: ctx.reluRule)]
+        }
     }
 
-    /// A ReLU-family op: `passes(x)` is where the forward slope is 1 (0 elsewhere).
-    private func rectifier(_ op: String, _ f: (Float) -> Float, passes: @escaping (Float) -> Bool) -> Tensor {
-        let x = detached
-        return Tensor.record(op, map(f), inputs: [self]) { g, ctx in
-            var dx = Tensor(zeros: g.shape)
-            let px = x.pointer, pg = g.pointer, pd = dx.mutablePointer
-            switch ctx.reluRule {
-            case .gradient: for i in 0..<dx.count { pd[i] = passes(px[i]) ? pg[i] : 0 }
-            case .deconvnet: for i in 0..<dx.count { pd[i] = Swift.max(pg[i], 0) }
-            case .guided: for i in 0..<dx.count { pd[i] = passes(px[i]) && pg[i] > 0 ? pg[i] : 0 }
+    /// The backward of a rectifier with output `y`: g·1[0<y<upper] (gradient), g·1[g>0]
+    /// (deconvnet) or both (guided).
+    static func rectifierGradient(_ g: Tensor, output y: Tensor, upper: Float, rule: ReLURule) -> Tensor {
+        var dx = Tensor(uninitialized: g.shape)
+        let py = y.pointer, pg = g.pointer, pd = dx.mutablePointer
+        let zero = SIMD8<Float>(), top = SIMD8<Float>(repeating: upper)
+        switch rule {
+        case .gradient:
+            Elementwise.forEachVector(g.count) { i in
+                let v = loadVector(py + i)
+                var d = loadVector(pg + i)
+                d.replace(with: zero, where: .!((v .> zero) .& (v .< top)))
+                storeVector(d, pd + i)
+            } tail: { i in
+                pd[i] = py[i] > 0 && py[i] < upper ? pg[i] : 0
             }
-            return [dx]
+        case .deconvnet:
+            Elementwise.forEachVector(g.count) { i in
+                var d = loadVector(pg + i)
+                d.replace(with: zero, where: .!(d .> zero))
+                storeVector(d, pd + i)
+            } tail: { i in
+                pd[i] = pg[i] > 0 ? pg[i] : 0
+            }
+        case .guided:
+            Elementwise.forEachVector(g.count) { i in
+                let v = loadVector(py + i)
+                var d = loadVector(pg + i)
+                d.replace(with: zero, where: .!((v .> zero) .& (v .< top) .& (d .> zero)))
+                storeVector(d, pd + i)
+            } tail: { i in
+                pd[i] = py[i] > 0 && py[i] < upper && pg[i] > 0 ? pg[i] : 0
+            }
         }
+        return dx
     }
 
     public func leakyReLU(slope: Float = 0.01) -> Tensor {

@@ -71,13 +71,13 @@ extension Tensor {
     ) throws -> Tensor {
         let pa = a.pointer, pb = b.pointer
         if a.shape == b.shape {
-            var out = Tensor(zeros: a.shape)
+            var out = Tensor(uninitialized: a.shape)
             let po = out.mutablePointer
             for i in 0..<out.count { po[i] = f(pa[i], pb[i]) }
             return out
         }
         let shape = try Broadcast.shape(a.shape, b.shape, op: op)
-        var out = Tensor(zeros: shape)
+        var out = Tensor(uninitialized: shape)  // forEachIndex visits every element
         let sa = Broadcast.strides(a.shape, in: shape), sb = Broadcast.strides(b.shape, in: shape)
         let po = out.mutablePointer
         Broadcast.forEachIndex(out: shape, aStrides: sa, bStrides: sb) { o, ia, ib in po[o] = f(pa[ia], pb[ib]) }
@@ -87,7 +87,7 @@ extension Tensor {
     /// Applies `f` to every scalar (no tape).
     @inline(__always)
     func map(_ f: (Float) -> Float) -> Tensor {
-        var out = Tensor(zeros: shape)
+        var out = Tensor(uninitialized: shape)
         let p = pointer, o = out.mutablePointer
         for i in 0..<count { o[i] = f(p[i]) }
         return out
