@@ -109,6 +109,29 @@ final class FastPathTests: XCTestCase {
         }
     }
 
+    /// Broadcasting an operand that repeats whole (as a spectrum scale over channels) takes
+    /// a block-by-block path, forward and in the gradient's sum back to its shape.
+    func testRepeatedBlockBroadcastValuesAndGradients() throws {
+        let x = try Tensor(shape: [2, 2, 3], scalars: (1...12).map(Float.init)).requiringGrad()
+        let y = try Tensor(shape: [1, 2, 3], scalars: [1, 2, 3, 4, 5, 6]).requiringGrad()
+        XCTAssertEqual(try (x * y).scalars, [1, 4, 9, 16, 25, 36, 7, 16, 27, 40, 55, 72])
+        XCTAssertEqual(try (y - x).scalars, [0, 0, 0, 0, 0, 0, -6, -6, -6, -6, -6, -6])
+        try (x * y).sum().backward()
+        XCTAssertEqual(y.grad?.scalars, [8, 10, 12, 14, 16, 18])
+        XCTAssertEqual(x.grad?.scalars, [1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6])
+    }
+
+    /// The 2×2 max pool's own loop keeps the general rules: first maximum on ties, a NaN wins.
+    func testMaxPool2x2TiesAndNaN() throws {
+        let x = try Tensor(shape: [1, 1, 4, 4], scalars: [1, 3, 3, 0, 2, 3, .nan, 1, 5, 5, 5, 5, 5, 5, 5, 5])
+        let (y, indices) = try x.maxPool2dWithIndices(kernel: 2)
+        XCTAssertEqual(indices, [1, 6, 8, 10])
+        let v = y.scalars
+        XCTAssertEqual(v[0], 3)
+        XCTAssertTrue(v[1].isNaN)
+        XCTAssertEqual(Array(v[2...]), [5, 5])
+    }
+
     /// Recycled buffers must come back zeroed when a zero tensor is asked for.
     func testRecycledBuffersAreZeroedWhenZerosAreRequested() throws {
         let n = 1 << 19

@@ -39,8 +39,13 @@ public final class Conv2d: Module {
     }
 
     public override func forward(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor {
+        try forward(x, ctx, activation: .none)
+    }
+
+    /// The convolution with a ReLU-family activation fused into its epilogue.
+    public func forward(_ x: Tensor, _ ctx: ForwardContext, activation: FusedActivation) throws -> Tensor {
         try x.conv2d(weight: weight.value, bias: bias?.value, stride: stride,
-                     padding: resolvedPadding(for: x), dilation: dilation, groups: groups)
+                     padding: resolvedPadding(for: x), dilation: dilation, groups: groups, activation: activation)
     }
 
     func resolvedPadding(for x: Tensor) throws -> Padding2D {

@@ -97,10 +97,10 @@ struct DepthwisePlan {
                 var a0 = b, a1 = b, a2 = b, a3 = b
                 for t in 0..<n {
                     let p = p0 + taps[t], wt = SIMD8<Float>(repeating: w[t])
-                    a0 += wt * loadVector(p)
-                    a1 += wt * loadVector(p + rowStep)
-                    a2 += wt * loadVector(p + 2 * rowStep)
-                    a3 += wt * loadVector(p + 3 * rowStep)
+                    a0 = a0.addingProduct(wt, loadVector(p))
+                    a1 = a1.addingProduct(wt, loadVector(p + rowStep))
+                    a2 = a2.addingProduct(wt, loadVector(p + 2 * rowStep))
+                    a3 = a3.addingProduct(wt, loadVector(p + 3 * rowStep))
                 }
                 let lanes = Swift.min(8, g.outW - ox), dst = out + oy * g.outW + ox
                 storePartial(a0, dst, lanes)
@@ -121,16 +121,16 @@ struct DepthwisePlan {
                 while t + 2 <= n {
                     let p = p0 + taps[t], q = p0 + taps[t + 1]
                     let wt = SIMD8<Float>(repeating: w[t]), wu = SIMD8<Float>(repeating: w[t + 1])
-                    a0 += wt * loadVector(p)
-                    a1 += wt * loadVector(p + rowStep)
-                    c0 += wu * loadVector(q)
-                    c1 += wu * loadVector(q + rowStep)
+                    a0 = a0.addingProduct(wt, loadVector(p))
+                    a1 = a1.addingProduct(wt, loadVector(p + rowStep))
+                    c0 = c0.addingProduct(wu, loadVector(q))
+                    c1 = c1.addingProduct(wu, loadVector(q + rowStep))
                     t += 2
                 }
                 if t < n {
                     let p = p0 + taps[t], wt = SIMD8<Float>(repeating: w[t])
-                    a0 += wt * loadVector(p)
-                    a1 += wt * loadVector(p + rowStep)
+                    a0 = a0.addingProduct(wt, loadVector(p))
+                    a1 = a1.addingProduct(wt, loadVector(p + rowStep))
                 }
                 let lanes = Swift.min(8, g.outW - ox), dst = out + oy * g.outW + ox
                 storePartial(a0 + c0, dst, lanes)
@@ -146,11 +146,11 @@ struct DepthwisePlan {
                 var a0 = b, a1 = SIMD8<Float>()
                 var t = 0
                 while t + 2 <= n {
-                    a0 += SIMD8<Float>(repeating: w[t]) * loadVector(p0 + taps[t])
-                    a1 += SIMD8<Float>(repeating: w[t + 1]) * loadVector(p0 + taps[t + 1])
+                    a0 = a0.addingProduct(SIMD8<Float>(repeating: w[t]), loadVector(p0 + taps[t]))
+                    a1 = a1.addingProduct(SIMD8<Float>(repeating: w[t + 1]), loadVector(p0 + taps[t + 1]))
                     t += 2
                 }
-                if t < n { a0 += SIMD8<Float>(repeating: w[t]) * loadVector(p0 + taps[t]) }
+                if t < n { a0 = a0.addingProduct(SIMD8<Float>(repeating: w[t]), loadVector(p0 + taps[t])) }
                 storePartial(a0 + a1, out + oy * g.outW + ox, Swift.min(8, g.outW - ox))
                 ox += 8
             }

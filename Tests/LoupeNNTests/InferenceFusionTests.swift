@@ -84,3 +84,33 @@ final class BatchNormFoldingTests: XCTestCase {
         XCTAssertNotNil(params["_blocks.3._depthwise_conv.weight"]?.value.grad)
     }
 }
+
+/// Sequential models fuse a conv with the ReLU after it unless the conv's own output is
+/// recorded; recording everything runs the layers one by one, so the two must agree.
+final class SequentialFusionTests: XCTestCase {
+    func testFusedConvReLUMatchesSeparateLayers() throws {
+        let model = try Zoo.architecture("fashion-cnn", seed: 3)
+        let x = try Tensor.randomUniform([3, 1, 28, 28], stream: RandomStream(seed: 9))
+        for rule in ReLURule.allCases {
+            let fused = try model.inputGradient(x, rule: rule) { pass in
+                try pass.output!.crossEntropy(labels: [1, 4, 9], reduction: .sum)
+            }
+            let input = x.requiringGrad()
+            let separate = try model.forward(input, recordAll: true)
+            try separate.output!.crossEntropy(labels: [1, 4, 9], reduction: .sum).backward(rule: rule)
+            XCTAssertEqual(fused.pass.output?.scalars, separate.output?.scalars, "\(rule)")
+            XCTAssertEqual(fused.gradient.scalars, input.grad?.scalars, "\(rule)")
+            XCTAssertNotNil(separate["0"], "the conv's own output is recorded when asked for")
+        }
+    }
+
+    /// The conv tap holds the conv's output (before the ReLU) when it is recorded.
+    func testRecordedConvKeepsItsPreActivationOutput() throws {
+        let model = try Zoo.architecture("fashion-cnn", seed: 3)
+        let x = try Tensor.randomUniform([1, 1, 28, 28], stream: RandomStream(seed: 10))
+        let pass = try Autograd.noGrad { try model.forward(x, recording: ["0", "1"]) }
+        let conv = try XCTUnwrap(pass["0"]), relu = try XCTUnwrap(pass["1"])
+        XCTAssertTrue(conv.scalars.contains { $0 < 0 })
+        XCTAssertEqual(relu.scalars, conv.scalars.map { max($0, 0) })
+    }
+}
