@@ -7,6 +7,12 @@ a busy spell on the shared machine hits both sides alike. Minimum and median are
 over all timed runs of all rounds; the speed-up is PyTorch's time over Loupe's. The load
 average is recorded before every round. Writes bench/results.json.
 
+PyTorch's OpenMP workers spin while they wait (OMP_WAIT_POLICY=ACTIVE, GNU's default); on a
+shared machine the spinning thread competes with whatever else runs and 2-thread PyTorch
+became 3–20× slower than with passive waiting, even slower than 1 thread. The PyTorch side
+therefore runs with OMP_WAIT_POLICY=PASSIVE, its best showing here (--pytorch-omp-default
+keeps PyTorch's default instead).
+
 Only the standard library is needed here; PyTorch is used when the interpreter given by
 --python (default: the venv of `make bench-setup`) can import torch.
 """
@@ -57,12 +63,13 @@ def machine(python, torch_version):
         pass
     info["torch"] = torch_version
     info["python"] = python if torch_version else None
+    info["blas"] = "OpenBLAS (Loupe, single-threaded per worker)"
     return info
 
 
-def run_json(cmd):
+def run_json(cmd, env=None):
     start = time.time()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr)
         raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}")
@@ -86,6 +93,8 @@ def main():
     parser.add_argument("--loupe", default=os.path.join(ROOT, ".build", "release", "loupe"))
     parser.add_argument("--python", default=os.path.join(VENV, "bin", "python"))
     parser.add_argument("--no-pytorch", action="store_true")
+    parser.add_argument("--pytorch-omp-default", action="store_true",
+                        help="leave OMP_WAIT_POLICY to PyTorch's default (spinning)")
     parser.add_argument("--out", default=os.path.join(HERE, "results.json"))
     parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
     args = parser.parse_args()
@@ -100,6 +109,9 @@ def main():
     if not tv and not args.no_pytorch:
         print(f"PyTorch not importable from {args.python}: Loupe only (make bench-setup installs it)", file=sys.stderr)
 
+    torch_env = dict(os.environ)
+    if not args.pytorch_omp_default:
+        torch_env["OMP_WAIT_POLICY"] = "PASSIVE"
     times = {n: {"loupe": [], "pytorch": []} for n in names}
     rss = {n: {"loupe": 0.0, "pytorch": 0.0} for n in names}
     flops, images, notes, loads = {}, {}, {}, []
@@ -109,13 +121,13 @@ def main():
         for n in names:
             reps = 1 if n in SLOW else args.repetitions
             common = ["--only", n, "--json", "--repetitions", str(reps), "--threads", "2", "--images", str(args.images)]
-            sides = [("loupe", [args.loupe, "bench", "workloads"] + common)]
+            sides = [("loupe", [args.loupe, "bench", "workloads"] + common, None)]
             if tv:
-                sides.append(("pytorch", [args.python, os.path.join(HERE, "pytorch_bench.py")] + common))
+                sides.append(("pytorch", [args.python, os.path.join(HERE, "pytorch_bench.py")] + common, torch_env))
             if r % 2 == 1:
                 sides.reverse()
-            for side, cmd in sides:
-                out, _ = run_json(cmd)
+            for side, cmd, env in sides:
+                out, _ = run_json(cmd, env)
                 w = out["workloads"][0]
                 times[n][side] += w["times_ms"]
                 rss[n][side] = max(rss[n][side], w.get("peak_rss_mb") or 0)
@@ -155,6 +167,8 @@ def main():
         workloads.append(entry)
 
     result = {"machine": machine(args.python, tv) | {"load": loads, "rounds": args.rounds,
+                                                       "pytorch_omp_wait_policy":
+                                                           None if args.pytorch_omp_default else "PASSIVE",
                                                        "date": time.strftime("%Y-%m-%d %H:%M")},
               "workloads": workloads}
     with open(args.out, "w") as f:
