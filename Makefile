@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev libfftw3-dev libpng-dev libjpeg62-turbo-dev zlib
 # Only the tests need a browser (they open generated reports in headless Chromium).
 TEST_APT_PACKAGES := chromium
 
-.PHONY: deps test-deps apt build test bench assets weights photos demo
+.PHONY: deps test-deps apt build test bench bench-setup assets weights photos demo
 
 # Installs the Debian packages Loupe links against, only when one is missing.
 deps:
@@ -46,5 +46,13 @@ demo: deps assets
 	.build/release/loupe run Recipes/quickstart.yaml --out Outputs/quickstart
 	@echo "Open Outputs/quickstart/index.html"
 
+# Loupe's workloads side by side with PyTorch eager (when `make bench-setup` installed it),
+# interleaved in one run; prints the speed-ups and writes bench/results.json.
 bench: build
-	.build/release/loupe bench kernels
+	python3 bench/run.py
+
+# PyTorch (CPU use) from PyPI into a virtual environment outside the repo, for `make bench` only.
+BENCH_VENV := $${LOUPE_HOME:-$$HOME/.cache/loupe}/bench-venv
+bench-setup:
+	python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --upgrade pip torch

@@ -1,11 +1,12 @@
 import ArgumentParser
+import Foundation
 
 /// `loupe bench …`: performance measurements. A command group so model-level benchmarks
 /// can sit beside the kernel suite.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure Loupe's performance on this machine.",
-        subcommands: [BenchKernels.self, BenchAttack.self, BenchDeconv.self, BenchTraining.self]
+        subcommands: [BenchKernels.self, BenchWorkloads.self, BenchAttack.self, BenchDeconv.self, BenchTraining.self]
     )
 }
 
@@ -27,5 +28,54 @@ struct BenchKernels: ParsableCommand {
     func run() throws {
         let report = try KernelBench.run(repetitions: repetitions, only: only)
         print(json ? report.json : report.table)
+    }
+}
+
+struct BenchWorkloads: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "workloads",
+        abstract: "Model-level workloads (EfficientNet-Lite0, feature visualization, training, PGD, DeconvNet).",
+        discussion: "`make bench` runs these interleaved with their PyTorch twins (bench/run.py)."
+    )
+
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
+
+    @Option(help: "Comma-separated workloads to run (default: all): \(WorkloadBench.names.joined(separator: ", ")).")
+    var only: String?
+
+    @Option(help: "Timed runs per workload (fewer when they exceed --budget seconds).")
+    var repetitions = 5
+
+    @Option(help: "Seconds of timed runs after which a workload stops repeating.")
+    var budget = 20.0
+
+    @Option(help: "Worker threads.")
+    var threads = 2
+
+    @Option(help: "Images for W4_pgd and W4_train.")
+    var images = 10_000
+
+    @Flag(help: "Print each timed run to stderr.")
+    var verbose = false
+
+    func run() throws {
+        var options = WorkloadBench.Options()
+        options.repetitions = repetitions
+        options.budgetSeconds = budget
+        options.threads = threads
+        options.pgdImages = images
+        options.trainImages = images
+        let names = only.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        for name in names ?? [] where !WorkloadBench.names.contains(name) {
+            throw ValidationError("unknown workload '\(name)'; workloads: \(WorkloadBench.names.joined(separator: ", "))")
+        }
+        guard threads >= 1, repetitions >= 1, images >= 1 else {
+            throw ValidationError("--threads, --repetitions and --images must be at least 1")
+        }
+        let results = try WorkloadBench.run(only: names, options: options) { line in
+            if verbose { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        }
+        print(json ? WorkloadBench.json(results, threads: threads) : WorkloadBench.table(results))
     }
 }

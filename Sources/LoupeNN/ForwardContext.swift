@@ -45,6 +45,13 @@ public final class ForwardContext {
         return named
     }
 
+    /// Whether the layer `key` (relative to the current path) is recorded or ends the pass:
+    /// a layer nobody observes may be fused with the next one.
+    public func isObserved(_ key: String) -> Bool {
+        let full = name(key)
+        return wanted.map { $0.contains(full) } ?? true || full == stopAfter
+    }
+
     public func value(_ name: String) -> Tensor? { taps.first { $0.name == name }?.value }
 
     /// A fresh random stream for the next dropout layer in this pass.

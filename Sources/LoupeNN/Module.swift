@@ -3,7 +3,10 @@ import LoupeTensor
 /// A trainable tensor or a buffer (running statistics), held by reference so that
 /// optimizers and checkpoint loaders update it in place wherever it is used.
 public final class Parameter {
-    public var value: Tensor
+    /// Every write, in place or whole, bumps `version`: values derived from a parameter
+    /// (batch norm folded into a conv) are cached against it.
+    public var value: Tensor { didSet { version &+= 1 } }
+    public private(set) var version = 0
     public init(_ value: Tensor) { self.value = value }
 }
 

@@ -166,17 +166,17 @@ final class TensorStorage {
     init(count: Int, zeroed: Bool = true) {
         _ = TensorStorage.allocatorTuned
         self.count = count
-        base = .allocate(capacity: Swift.max(count, 1))
+        base = BlockPool.take(count)
         if zeroed { base.initialize(repeating: 0, count: Swift.max(count, 1)) }
     }
 
     func copy() -> TensorStorage {
-        let c = TensorStorage(count: count)
+        let c = TensorStorage(count: count, zeroed: false)
         c.base.update(from: base, count: count)
         return c
     }
 
-    deinit { base.deallocate() }
+    deinit { BlockPool.give(base, count: count) }
 }
 
 /// Errors from tensor operations; each names the operation and what was wrong.

@@ -14,6 +14,8 @@ public final class Conv2d: Module {
     public let padding: ConvPadding
     public let weight: Parameter
     public let bias: Parameter?
+    /// This conv with a following batch norm folded in, cached between passes.
+    let foldedBatchNorm = FoldedConvBatchNorm()
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1,
                 padding: ConvPadding = .fixed(0), dilation: Int = 1, groups: Int = 1, bias: Bool = true,
@@ -37,8 +39,13 @@ public final class Conv2d: Module {
     }
 
     public override func forward(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor {
+        try forward(x, ctx, activation: .none)
+    }
+
+    /// The convolution with a ReLU-family activation fused into its epilogue.
+    public func forward(_ x: Tensor, _ ctx: ForwardContext, activation: FusedActivation) throws -> Tensor {
         try x.conv2d(weight: weight.value, bias: bias?.value, stride: stride,
-                     padding: resolvedPadding(for: x), dilation: dilation, groups: groups)
+                     padding: resolvedPadding(for: x), dilation: dilation, groups: groups, activation: activation)
     }
 
     func resolvedPadding(for x: Tensor) throws -> Padding2D {

@@ -54,11 +54,11 @@ public final class EfficientNetLite: Module {
     }
 
     public override func forward(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor {
-        var y = try ctx.tap("stem", try stemBN.forward(try stem.forward(x, ctx), ctx).relu6())
+        var y = try ctx.tap("stem", try stem.forward(x, ctx, normalizedBy: stemBN, activation: .relu6))
         for (i, block) in blocks.enumerated() {
             y = try ctx.tap("blocks.\(i)", try block.forward(y, ctx))
         }
-        y = try ctx.tap("head", try headBN.forward(try head.forward(y, ctx), ctx).relu6())
+        y = try ctx.tap("head", try head.forward(y, ctx, normalizedBy: headBN, activation: .relu6))
         y = try ctx.tap("pool", try y.globalAvgPool2d())
         return try ctx.tap("fc", try fc.forward(y, ctx))
     }
@@ -99,9 +99,9 @@ final class MBConvBlock: Module {
 
     override func forward(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor {
         var y = x
-        if let expandConv, let bn0 { y = try bn0.forward(try expandConv.forward(y, ctx), ctx).relu6() }
-        y = try bn1.forward(try depthwise.forward(y, ctx), ctx).relu6()
-        y = try bn2.forward(try project.forward(y, ctx), ctx)
+        if let expandConv, let bn0 { y = try expandConv.forward(y, ctx, normalizedBy: bn0, activation: .relu6) }
+        y = try depthwise.forward(y, ctx, normalizedBy: bn1, activation: .relu6)
+        y = try project.forward(y, ctx, normalizedBy: bn2)
         return skip ? try y + x : y
     }
 }

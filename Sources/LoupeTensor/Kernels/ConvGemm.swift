@@ -31,22 +31,26 @@ func parallelChannels(_ channels: Int, _ body: (Range<Int>) -> Void) {
 }
 
 /// Output rows per im2col tile: about `tileFloats` of column matrix, so a tile is still
-/// in cache when its GEMM reads it, but at least ~128 columns so the GEMM stays efficient.
-/// It depends on the geometry only: tiles change which sums a GEMM call makes, and the
-/// thread count must not.
-func convTileRows(_ geo: ConvGeometry, tileFloats: Int = 1 << 18) -> Int {
-    let byCache = tileFloats / Swift.max(geo.colRows * geo.outW, 1)
+/// in cache when its GEMM reads it, but at least ~128 columns so the GEMM stays efficient,
+/// and at least as large as the weight matrix (`weights` floats): every GEMM call packs
+/// all of its weights again, which for VGG's 512-channel layers cost more than the tile's
+/// own traffic. It depends on the geometry only: tiles change which sums a GEMM call
+/// makes, and the thread count must not.
+func convTileRows(_ geo: ConvGeometry, weights: Int = 0, tileFloats: Int = 1 << 18) -> Int {
+    let byCache = Swift.max(tileFloats, weights) / Swift.max(geo.colRows * geo.outW, 1)
     let byWidth = (128 + geo.outW - 1) / geo.outW
     return Swift.min(geo.outH, Swift.max(byCache, byWidth, 1))
 }
 
-/// y[n, g·M + m] = W[g·M + m, :] · col(x[n, g]) (+ bias): a convolution in gather form.
+/// y[n, g·M + m] = clamp(W[g·M + m, :] · col(x[n, g]) + bias): a convolution in gather form.
 /// `x` is [batch, groups·channels, inH, inW]; `y` is [batch, groups·M, outH, outW], fully written.
-/// Work items are (unit, tile of output rows); a lone item splits its GEMM by rows instead.
+/// Work items are (unit, tile of output positions); a lone item splits its GEMM by rows
+/// instead. Bias and clamp (a fused ReLU) are applied to each tile right after its GEMM,
+/// while it is still in cache.
 func convGather(
     _ x: UnsafePointer<Float>, batch: Int, groups: Int, _ geo: ConvGeometry,
     weights w: UnsafePointer<Float>, m: Int, bias: UnsafePointer<Float>?,
-    into y: UnsafeMutablePointer<Float>
+    into y: UnsafeMutablePointer<Float>, clamp: ClampRange = .none
 ) {
     let units = batch * groups
     let inUnit = geo.channels * geo.inPlane, outUnit = m * geo.outPlane, wUnit = m * geo.colRows
@@ -54,22 +58,30 @@ func convGather(
         // No input channels: a GEMM with k = 0 might leave C untouched.
         y.update(repeating: 0, count: units * outUnit)
         if let bias { finishBias(y, bias, batch: batch, channels: groups * m, plane: geo.outPlane) }
+        if clamp.active { applyClamp(y, count: units * outUnit, clamp) }
         return
     }
     let pointwise = geo.isPointwise
-    let tileRows = convTileRows(geo), tiles = (geo.outH + tileRows - 1) / tileRows
+    // A pointwise conv tiles by columns of ~64K floats of output: OpenBLAS zeroes C before
+    // adding the product into it (beta = 0), and a tile that stays in cache between the two
+    // passes, and for the epilogue, goes to memory once. Other convs tile by output rows.
+    let width = pointwise ? pointwiseTileWidth(plane: geo.outPlane, rows: m) : 0
+    let tileRows = pointwise ? 1 : convTileRows(geo, weights: wUnit)
+    let tiles = pointwise ? (geo.outPlane + width - 1) / width : (geo.outH + tileRows - 1) / tileRows
     let items = units * tiles
     let colCount = pointwise ? 0 : geo.colRows * tileRows * geo.outW
 
     func run(_ item: Int, col: UnsafeMutablePointer<Float>, parallel: Bool) {
         let u = item / tiles, t = item % tiles, g = u % groups
-        let rows = t * tileRows ..< Swift.min(geo.outH, (t + 1) * tileRows)
-        let p0 = rows.lowerBound * geo.outW, cols = rows.count * geo.outW
-        let xin = x + u * inUnit, yout = y + u * outUnit + p0
+        let xin = x + u * inUnit
+        let p0: Int, cols: Int
         let b: UnsafePointer<Float>, ldb: Int
         if pointwise {
+            (p0, cols) = (t * width, Swift.min(width, geo.outPlane - t * width))
             (b, ldb) = (xin + p0, geo.inPlane)
         } else {
+            let rows = t * tileRows ..< Swift.min(geo.outH, (t + 1) * tileRows)
+            (p0, cols) = (rows.lowerBound * geo.outW, rows.count * geo.outW)
             if parallel {
                 parallelChannels(geo.channels) { im2col(xin, col, geo, channels: $0, outputRows: rows) }
             } else {
@@ -77,12 +89,12 @@ func convGather(
             }
             (b, ldb) = (UnsafePointer(col), cols)
         }
+        let yout = y + u * outUnit + p0
         gemm(m: m, n: cols, k: geo.colRows, a: w + g * wUnit, lda: geo.colRows,
              b: b, ldb: ldb, c: yout, ldc: geo.outPlane, parallel: parallel)
-        guard let bias else { return }
+        guard bias != nil || clamp.active else { return }
         for r in 0..<m {
-            let v = bias[g * m + r], row = yout + r * geo.outPlane
-            for j in 0..<cols { row[j] += v }
+            biasClampRow(yout + r * geo.outPlane, count: cols, bias: bias?[g * m + r] ?? 0, clamp)
         }
     }
 
@@ -112,7 +124,7 @@ func convScatter(
     }
     let units = batch * groups
     let inUnit = geo.channels * geo.inPlane, outUnit = m * geo.outPlane, wUnit = m * geo.colRows
-    let tileRows = convTileRows(geo), tiles = (geo.outH + tileRows - 1) / tileRows
+    let tileRows = convTileRows(geo, weights: wUnit), tiles = (geo.outH + tileRows - 1) / tileRows
     let colCount = geo.colRows * tileRows * geo.outW
 
     func run(_ u: Int, col: UnsafeMutablePointer<Float>, parallel: Bool) {
@@ -150,7 +162,7 @@ func pointwiseTransposed(
     weights w: UnsafePointer<Float>, m: Int, into dx: UnsafeMutablePointer<Float>
 ) {
     let units = batch * groups, plane = geo.outPlane, c = geo.channels
-    let width = Swift.min(plane, Swift.max(128, ((1 << 16) / Swift.max(c, 1) + 15) / 16 * 16))
+    let width = pointwiseTileWidth(plane: plane, rows: c)
     let tiles = (plane + width - 1) / width, items = units * tiles
 
     func run(_ item: Int, parallel: Bool) {
@@ -294,4 +306,39 @@ func channelSums(_ dy: UnsafePointer<Float>, batch: Int, channels: Int, plane: I
         }
     }
     return out
+}
+
+/// Columns per tile of a pointwise GEMM with `rows` output rows: ~64K floats of output.
+func pointwiseTileWidth(plane: Int, rows: Int) -> Int {
+    Swift.min(plane, Swift.max(128, ((1 << 16) / Swift.max(rows, 1) + 15) / 16 * 16))
+}
+
+/// Where a fused activation clamps a conv's output: [0, ∞) for ReLU, [0, 6] for ReLU6.
+struct ClampRange {
+    var lower: Float, upper: Float
+    static let none = ClampRange(lower: -.infinity, upper: .infinity)
+    var active: Bool { lower > -.infinity || upper < .infinity }
+}
+
+/// row[j] = clamp(row[j] + bias) for j < count.
+@inline(__always)
+func biasClampRow(_ row: UnsafeMutablePointer<Float>, count: Int, bias: Float, _ clamp: ClampRange) {
+    let b = SIMD8<Float>(repeating: bias)
+    let lo = SIMD8<Float>(repeating: clamp.lower), hi = SIMD8<Float>(repeating: clamp.upper)
+    var j = 0
+    while j + 8 <= count {
+        var v = loadVector(row + j) + b
+        v.replace(with: lo, where: v .< lo)
+        v.replace(with: hi, where: v .> hi)
+        storeVector(v, row + j)
+        j += 8
+    }
+    while j < count {
+        row[j] = Swift.min(Swift.max(row[j] + bias, clamp.lower), clamp.upper)
+        j += 1
+    }
+}
+
+func applyClamp(_ y: UnsafeMutablePointer<Float>, count: Int, _ clamp: ClampRange) {
+    biasClampRow(y, count: count, bias: 0, clamp)
 }

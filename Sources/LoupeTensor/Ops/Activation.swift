@@ -3,66 +3,66 @@ import Foundation
 extension Tensor {
     /// max(x, 0). Its backward follows the pass's `ReLURule`, which is what turns a
     /// gradient pass into DeconvNet or guided backpropagation.
-    public func relu() -> Tensor {
-        rectifier("relu", cap: nil)
-    }
+    public func relu() -> Tensor { rectifier("relu", upper: .infinity) }
 
     /// min(max(x, 0), 6), as in MobileNet and EfficientNet-Lite. Same backward rules.
-    public func relu6() -> Tensor {
-        rectifier("relu6", cap: 6)
-    }
+    public func relu6() -> Tensor { rectifier("relu6", upper: 6) }
 
-    /// A ReLU-family op, min(max(x, 0), cap): slope 1 where 0 < x (< cap), else 0.
-    /// Loops are written out per case so they vectorize, and split over workers in
-    /// fixed chunks (elementwise, so the split cannot change a result).
-    private func rectifier(_ op: String, cap: Float?) -> Tensor {
-        let x = detached
-        var y = Tensor(uninitialized: shape)
-        let px = x.pointer, py = y.mutablePointer
-        withExtendedLifetime(x) {
-            Tensor.elementwiseChunks(count) { range in
-                if let cap {
-                    for i in range { py[i] = Swift.min(Swift.max(px[i], 0), cap) }
-                } else {
-                    for i in range { py[i] = Swift.max(px[i], 0) }
-                }
-            }
+    /// min(max(x, 0), upper). The forward slope is 1 exactly where 0 < y < upper, so the
+    /// backward reads the output: the input can be freed as soon as nothing else needs it.
+    private func rectifier(_ op: String, upper: Float) -> Tensor {
+        var out = Tensor(uninitialized: shape)
+        let px = pointer, po = out.mutablePointer
+        let zero = SIMD8<Float>(), top = SIMD8<Float>(repeating: upper)
+        Elementwise.forEachVector(count) { i in
+            var v = loadVector(px + i)
+            v.replace(with: zero, where: v .< zero)
+            v.replace(with: top, where: v .> top)
+            storeVector(v, po + i)
+        } tail: { i in
+            po[i] = Swift.min(Swift.max(px[i], 0), upper)
         }
-        return Tensor.record(op, y, inputs: [self]) { g, ctx in
-            var dx = Tensor(uninitialized: g.shape)
-            let px = x.pointer, pg = g.pointer, pd = dx.mutablePointer
-            let rule = ctx.reluRule
-            withExtendedLifetime((x, g)) {
-                Tensor.elementwiseChunks(dx.count) { range in
-                    switch (rule, cap) {
-                    case (.gradient, nil):
-                        // Explicit 8-wide selects: the scalar form compiles to a branch per element.
-                        var i = range.lowerBound
-                        while i + 8 <= range.upperBound {
-                            let xv = UnsafeRawPointer(px + i).loadUnaligned(as: SIMD8<Float>.self)
-                            let gv = UnsafeRawPointer(pg + i).loadUnaligned(as: SIMD8<Float>.self)
-                            let kept = SIMD8<Float>(repeating: 0).replacing(with: gv, where: xv .> 0)
-                            UnsafeMutableRawPointer(pd + i).storeBytes(of: kept, as: SIMD8<Float>.self)
-                            i += 8
-                        }
-                        while i < range.upperBound { pd[i] = px[i] > 0 ? pg[i] : 0; i += 1 }
-                    case let (.gradient, c?): for i in range { pd[i] = px[i] > 0 && px[i] < c ? pg[i] : 0 }
-                    case (.deconvnet, _): for i in range { pd[i] = Swift.max(pg[i], 0) }
-                    case (.guided, nil): for i in range { pd[i] = px[i] > 0 && pg[i] > 0 ? pg[i] : 0 }
-                    case let (.guided, c?): for i in range { pd[i] = px[i] > 0 && px[i] < c && pg[i] > 0 ? pg[i] : 0 }
-                    }
-                }
-            }
-            return [dx]
+        let y = out
+        return Tensor.record(op, out, inputs: [self]) { g, ctx in
+            [Tensor.rectifierGradient(g, output: y, upper: upper, rule: ctx.reluRule)]
         }
     }
 
-    /// Calls `body` on consecutive ranges covering 0..<count, on Loupe's workers when the
-    /// tensor is large enough to pay for them.
-    static func elementwiseChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
-        let chunk = 1 << 16
-        let chunks = (count + chunk - 1) / chunk
-        Parallel.forEach(chunks, elements: count) { k in body(k * chunk..<Swift.min((k + 1) * chunk, count)) }
+    /// The backward of a rectifier with output `y`: g·1[0<y<upper] (gradient), g·1[g>0]
+    /// (deconvnet) or both (guided).
+    static func rectifierGradient(_ g: Tensor, output y: Tensor, upper: Float, rule: ReLURule) -> Tensor {
+        var dx = Tensor(uninitialized: g.shape)
+        let py = y.pointer, pg = g.pointer, pd = dx.mutablePointer
+        let zero = SIMD8<Float>(), top = SIMD8<Float>(repeating: upper)
+        switch rule {
+        case .gradient:
+            Elementwise.forEachVector(g.count) { i in
+                let v = loadVector(py + i)
+                var d = loadVector(pg + i)
+                d.replace(with: zero, where: .!((v .> zero) .& (v .< top)))
+                storeVector(d, pd + i)
+            } tail: { i in
+                pd[i] = py[i] > 0 && py[i] < upper ? pg[i] : 0
+            }
+        case .deconvnet:
+            Elementwise.forEachVector(g.count) { i in
+                var d = loadVector(pg + i)
+                d.replace(with: zero, where: .!(d .> zero))
+                storeVector(d, pd + i)
+            } tail: { i in
+                pd[i] = pg[i] > 0 ? pg[i] : 0
+            }
+        case .guided:
+            Elementwise.forEachVector(g.count) { i in
+                let v = loadVector(py + i)
+                var d = loadVector(pg + i)
+                d.replace(with: zero, where: .!((v .> zero) .& (v .< top) .& (d .> zero)))
+                storeVector(d, pd + i)
+            } tail: { i in
+                pd[i] = py[i] > 0 && py[i] < upper && pg[i] > 0 ? pg[i] : 0
+            }
+        }
+        return dx
     }
 
     public func leakyReLU(slope: Float = 0.01) -> Tensor {

@@ -34,7 +34,7 @@ extension Tensor {
         let scale = (0..<c).map { w[$0] * invStd[$0] }
 
         let x = detached
-        var out = Tensor(zeros: shape)
+        var out = Tensor(uninitialized: shape)
         let px = pointer, po = out.mutablePointer
         Parallel.forEach(n * c, elements: count) { run in
             let ch = run % c, base = run * s
@@ -49,7 +49,7 @@ extension Tensor {
             var grads = [Tensor?](repeating: nil, count: ctx.needs.count)
             let pg = g.pointer
             if ctx.needs[0] {
-                var dx = Tensor(zeros: g.shape)
+                var dx = Tensor(uninitialized: g.shape)
                 let pd = dx.mutablePointer
                 Parallel.forEach(n * c, elements: g.count) { run in
                     let k = scale[run % c], base = run * s

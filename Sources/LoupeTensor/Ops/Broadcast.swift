@@ -21,6 +21,15 @@ enum Broadcast {
         }
     }
 
+    /// When `small` broadcast to `big` is `small` repeated whole (it equals a suffix of
+    /// `big` after dropping leading 1s), the length of that repeated block.
+    static func repeatedBlock(_ small: [Int], in big: [Int]) -> Int? {
+        let trimmed = small.drop { $0 == 1 }
+        guard trimmed.count <= big.count, big.suffix(trimmed.count).elementsEqual(trimmed) else { return nil }
+        let block = trimmed.reduce(1, *)
+        return block > 0 ? block : nil
+    }
+
     /// Visits every element of `out`, passing the flat indices into a and b.
     /// The innermost axis runs as a tight loop with constant strides.
     @inline(__always)
@@ -58,6 +67,15 @@ extension Tensor {
             throw TensorError.shapeMismatch(op: "sum(toShape:)", shape, target)
         }
         var out = Tensor(zeros: target)
+        if let block = Broadcast.repeatedBlock(target, in: shape) {
+            // Whole repeats of the target (a spectrum scale, a per-position bias): add
+            // block after block in order, the same sums as the general walk below.
+            let g = pointer, o = out.mutablePointer
+            for start in stride(from: 0, to: count, by: block) {
+                for j in 0..<block { o[j] += g[start + j] }
+            }
+            return out
+        }
         let ts = Broadcast.strides(target, in: shape)
         let g = pointer, o = out.mutablePointer
         Broadcast.forEachIndex(out: shape, aStrides: ts, bStrides: ts) { i, it, _ in o[it] += g[i] }
@@ -71,13 +89,27 @@ extension Tensor {
     ) throws -> Tensor {
         let pa = a.pointer, pb = b.pointer
         if a.shape == b.shape {
-            var out = Tensor(zeros: a.shape)
+            var out = Tensor(uninitialized: a.shape)
             let po = out.mutablePointer
             for i in 0..<out.count { po[i] = f(pa[i], pb[i]) }
             return out
         }
         let shape = try Broadcast.shape(a.shape, b.shape, op: op)
-        var out = Tensor(zeros: shape)
+        var out = Tensor(uninitialized: shape)  // forEachIndex visits every element
+        if shape == a.shape, let block = Broadcast.repeatedBlock(b.shape, in: shape) {
+            let po = out.mutablePointer
+            for start in stride(from: 0, to: out.count, by: block) {
+                for j in 0..<block { po[start + j] = f(pa[start + j], pb[j]) }
+            }
+            return out
+        }
+        if shape == b.shape, let block = Broadcast.repeatedBlock(a.shape, in: shape) {
+            let po = out.mutablePointer
+            for start in stride(from: 0, to: out.count, by: block) {
+                for j in 0..<block { po[start + j] = f(pa[j], pb[start + j]) }
+            }
+            return out
+        }
         let sa = Broadcast.strides(a.shape, in: shape), sb = Broadcast.strides(b.shape, in: shape)
         let po = out.mutablePointer
         Broadcast.forEachIndex(out: shape, aStrides: sa, bStrides: sb) { o, ia, ib in po[o] = f(pa[ia], pb[ib]) }
@@ -87,7 +119,7 @@ extension Tensor {
     /// Applies `f` to every scalar (no tape).
     @inline(__always)
     func map(_ f: (Float) -> Float) -> Tensor {
-        var out = Tensor(zeros: shape)
+        var out = Tensor(uninitialized: shape)
         let p = pointer, o = out.mutablePointer
         for i in 0..<count { o[i] = f(p[i]) }
         return out

@@ -1,6 +1,20 @@
+/// An activation fused into a convolution's epilogue: the same values and backward
+/// rules as `relu()` / `relu6()` after the conv, without a separate pass or tape node.
+public enum FusedActivation: Sendable {
+    case none, relu, relu6
+
+    var clamp: ClampRange {
+        switch self {
+        case .none: return .none
+        case .relu: return ClampRange(lower: 0, upper: .infinity)
+        case .relu6: return ClampRange(lower: 0, upper: 6)
+        }
+    }
+}
+
 extension Tensor {
     /// 2-D convolution (cross-correlation, as in PyTorch) of an NCHW input with
-    /// weight [Cout, Cin/groups, kh, kw] and optional bias [Cout].
+    /// weight [Cout, Cin/groups, kh, kw] and optional bias [Cout], followed by `activation`.
     ///
     /// Output size per axis: (i + pad_before + pad_after − d·(k−1) − 1) / s + 1.
     /// Depthwise convs (groups == Cin == Cout) run a direct SIMD kernel, 1×1 stride-1
@@ -9,7 +23,7 @@ extension Tensor {
     /// the weight gradient is skipped entirely for frozen weights.
     public func conv2d(
         weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding2D = .zero,
-        dilation: Int = 1, groups: Int = 1
+        dilation: Int = 1, groups: Int = 1, activation: FusedActivation = .none
     ) throws -> Tensor {
         let op = "conv2d"
         try ConvCheck.ranks(op, input: shape, weight: weight.shape)
@@ -39,21 +53,30 @@ extension Tensor {
         let depthwise = groups > 1 && groups == cin && cout == cin
         let x = detached, wt = weight.detached, b = bias?.detached
 
+        // Forward, input gradient and weight gradient each cost one multiply-add per tap.
+        let multiplyAdds = batch * cout * oh * ow * cg * kh * kw
+        FlopCounter.add(multiplyAdds: multiplyAdds)
         var y = Tensor(uninitialized: [batch, cout, oh, ow])
         let yp = y.mutablePointer
         if depthwise {
             depthwiseForward(x.pointer, weights: wt.pointer, bias: b?.pointer, batch: batch, channels: cin, geo,
-                             into: yp)
+                             into: yp, clamp: activation.clamp)
         } else {
             convGather(x.pointer, batch: batch, groups: groups, geo, weights: wt.pointer, m: m, bias: b?.pointer,
-                       into: yp)
+                       into: yp, clamp: activation.clamp)
         }
+        let output: Tensor? = activation == .none ? nil : y
 
         let inShape = shape, wShape = weight.shape
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
-        return Tensor.record(op, y, inputs: inputs) { g, ctx in
+        return Tensor.record(op, y, inputs: inputs) { seed, ctx in
+            // The activation's backward first, from the output (as `rectifier` does).
+            let g = output.map {
+                Tensor.rectifierGradient(seed, output: $0, upper: activation.clamp.upper, rule: ctx.reluRule)
+            } ?? seed
             var dx: Tensor?, dw: Tensor?
             if ctx.needs[0] {
+                FlopCounter.add(multiplyAdds: multiplyAdds)
                 var t = Tensor(uninitialized: inShape)
                 let tp = t.mutablePointer
                 if depthwise {
@@ -65,6 +88,7 @@ extension Tensor {
             }
             if ctx.needs[1] {
                 KernelCounters.countWeightGradient()
+                FlopCounter.add(multiplyAdds: multiplyAdds)
                 var t = Tensor(uninitialized: wShape)
                 let tp = t.mutablePointer
                 if depthwise {

@@ -82,7 +82,7 @@ extension Tensor {
         let y = map(f)
         let x = self.detached
         return Tensor.record(op, y, inputs: [self]) { g, _ in
-            var out = Tensor(zeros: g.shape)
+            var out = Tensor(uninitialized: g.shape)
             let px = x.pointer, py = y.pointer, pg = g.pointer, po = out.mutablePointer
             for i in 0..<out.count { po[i] = grad(px[i], py[i], pg[i]) }
             return [out]

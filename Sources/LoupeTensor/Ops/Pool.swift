@@ -23,23 +23,47 @@ extension Tensor {
             op: op, height: h, width: w, kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode)
         let (oh, ow) = (rows.count, cols.count)
         let planes = n * c, inPlane = h * w, outPlane = oh * ow
-        // The common 2×2 / stride 2 pool without padding: every window is whole.
-        let fullPairs = kernel == 2 && (stride ?? kernel) == 2 && padding == 0 && !ceilMode
         var out = Tensor(uninitialized: [n, c, oh, ow])
         var indices = [Int](repeating: 0, count: planes * outPlane)
         let px = pointer, po = out.mutablePointer
-        indices.withUnsafeMutableBufferPointer { buffer in
-            guard let pi = buffer.baseAddress else { return }
+        // Window bounds as raw pointers: array subscripts inside the per-plane closure
+        // (bounds checks, retains) made a 2×2 pool cost as much as the conv before it.
+        let bounds = rows.start + rows.end + cols.start + cols.end
+        let plain2x2 = kernel == 2 && (stride ?? kernel) == 2 && padding == 0 && oh == h / 2 && ow == w / 2
+        indices.withUnsafeMutableBufferPointer { buffer in bounds.withUnsafeBufferPointer { windows in
+            guard let pi = buffer.baseAddress, let starts = windows.baseAddress else { return }
+            let rowStart = starts, rowEnd = starts + oh, colStart = starts + 2 * oh, colEnd = starts + 2 * oh + ow
             Parallel.forEach(planes, elements: count) { plane in
                 let src = px + plane * inPlane, dst = po + plane * outPlane, idx = pi + plane * outPlane
-                if fullPairs {
-                    maxPool2x2(src, width: w, rows: oh, cols: ow, dst, idx)
+                if plain2x2 {
+                    // The common case (VGG, fashion-cnn) without window bookkeeping; the same
+                    // scan order, ties and NaN rule as the general loop below.
+                    for oy in 0..<oh {
+                        let top = 2 * oy * w
+                        for ox in 0..<ow {
+                            let i0 = top + 2 * ox, i1 = i0 + 1, i2 = i0 + w, i3 = i0 + w + 1
+                            // Selects, not branches: on real activations which of the four
+                            // wins is a coin toss, and mispredictions dominated.
+                            var best = src[i0], bestIndex = i0  // a −∞ first element keeps i0 either way
+                            var v = src[i1], take = v > best || v != v
+                            best = take ? v : best
+                            bestIndex = take ? i1 : bestIndex
+                            v = src[i2]; take = v > best || v != v
+                            best = take ? v : best
+                            bestIndex = take ? i2 : bestIndex
+                            v = src[i3]; take = v > best || v != v
+                            best = take ? v : best
+                            bestIndex = take ? i3 : bestIndex
+                            dst[oy * ow + ox] = best
+                            idx[oy * ow + ox] = bestIndex
+                        }
+                    }
                     return
                 }
                 for oy in 0..<oh {
-                    let y0 = rows.start[oy], y1 = rows.end[oy]
+                    let y0 = rowStart[oy], y1 = rowEnd[oy]
                     for ox in 0..<ow {
-                        let x0 = cols.start[ox], x1 = cols.end[ox]
+                        let x0 = colStart[ox], x1 = colEnd[ox]
                         // Every window holds at least one input element (padding ≤ kernel/2),
                         // so the −∞ start is always replaced unless the input itself is −∞.
                         var best = -Float.infinity, bestIndex = y0 * w + x0
@@ -57,7 +81,7 @@ extension Tensor {
                     }
                 }
             }
-        }
+        } }
         let inShape = shape
         let switches = indices
         let y = Tensor.record("max_pool2d", out, inputs: [self]) { g, _ in
@@ -202,30 +226,5 @@ extension Tensor {
         let cols = try PoolAxis.sliding(input: width, kernel: kernel, stride: step, padding: padding,
                                         ceilMode: ceilMode, axis: "width of \(shape)", op: op)
         return (rows, cols)
-    }
-}
-
-/// Max of each whole 2×2 window of one plane, with the same comparisons in the same
-/// order as the general loop (first maximum wins, NaN wins), without its bookkeeping.
-@inline(__always)
-private func maxPool2x2(
-    _ src: UnsafePointer<Float>, width w: Int, rows oh: Int, cols ow: Int,
-    _ dst: UnsafeMutablePointer<Float>, _ idx: UnsafeMutablePointer<Int>
-) {
-    for oy in 0..<oh {
-        let top = 2 * oy * w, bottom = top + w
-        for ox in 0..<ow {
-            let x0 = 2 * ox
-            var best = src[top + x0], bestIndex = top + x0
-            @inline(__always) func visit(_ k: Int) {
-                let v = src[k]
-                if v > best || v.isNaN { best = v; bestIndex = k }
-            }
-            visit(top + x0 + 1)
-            visit(bottom + x0)
-            visit(bottom + x0 + 1)
-            dst[oy * ow + ox] = best
-            idx[oy * ow + ox] = bestIndex
-        }
     }
 }
