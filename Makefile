@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev libfftw3-dev libpng-dev libjpeg62-turbo-dev zlib
 # Only the tests need a browser (they open generated reports in headless Chromium).
 TEST_APT_PACKAGES := chromium
 
-.PHONY: deps test-deps apt build test bench bench-setup assets weights photos demo
+.PHONY: deps test-deps apt build test bench bench-setup assets weights photos demo recipes
 
 # Installs the Debian packages Loupe links against, only when one is missing.
 deps:
@@ -45,6 +45,12 @@ demo: deps assets
 	swift build $(SWIFT_FLAGS)
 	.build/release/loupe run Recipes/quickstart.yaml --out Outputs/quickstart
 	@echo "Open Outputs/quickstart/index.html"
+
+# Every shipped recipe, the long ones included (robustness-fashion trains two models and
+# sweeps 10,000 images: hours on 2 cores). `make test` only checks that each one is valid.
+recipes: deps assets
+	swift build $(SWIFT_FLAGS)
+	@for r in Recipes/*.yaml; do echo "== $$r"; .build/release/loupe run $$r --out Outputs/recipes/$$(basename $$r .yaml) || exit 1; done
 
 # Loupe's workloads side by side with PyTorch eager (when `make bench-setup` installed it),
 # interleaved in one run; prints the speed-ups and writes bench/results.json.
