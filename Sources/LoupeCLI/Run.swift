@@ -54,7 +54,20 @@ struct Run: ParsableCommand {
             print("\(recipe): \(plan.steps.count) steps OK")
             return
         }
-        try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
+        // A recipe run is one unit: running it again replaces the previous run folder, so
+        // steps that refuse to overwrite (a robustness sweep without --resume) start clean.
+        // Only a folder a recipe made (it holds the marker) is ever removed.
+        let fm = FileManager.default
+        let marker = outURL.appendingPathComponent(".loupe-recipe-run")
+        if fm.fileExists(atPath: outURL.path) {
+            let contents = (try? fm.contentsOfDirectory(atPath: outURL.path)) ?? []
+            guard contents.isEmpty || fm.fileExists(atPath: marker.path) else {
+                throw ValidationError("\(outURL.path) exists and was not made by `loupe run`; choose another --out")
+            }
+            try fm.removeItem(at: outURL)
+        }
+        try fm.createDirectory(at: outURL, withIntermediateDirectories: true)
+        try Data(recipe.utf8).write(to: marker)
         for step in plan.steps where step.command == "train" {
             try FileManager.default.createDirectory(at: outURL.appendingPathComponent(step.name), withIntermediateDirectories: true)
         }

@@ -86,4 +86,26 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.status, 2)
         XCTAssertTrue(r.stderr.contains("stepz") && r.stderr.contains(":3") && r.stderr.contains("steps"), r.stderr)
     }
+
+    func testRerunningARecipeReplacesItsFolderButNeverAForeignOne() throws {
+        guard (try? Assets.weights("efficientnet-lite0.pth")) != nil else { throw XCTSkip("run `make assets`") }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-rerun-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let recipe = dir.appendingPathComponent("tiny.yaml")
+        try "model: efficientnet-lite0\nsteps:\n  - visualize: {objective: blocks.1:0, steps: 1, size: 16}\n"
+            .write(to: recipe, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("run")
+        for _ in 0..<2 {
+            let r = try LoupeBinary.run(["run", recipe.path, "--out", out.path, "--quiet"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("visualize/index.html").path))
+        let foreign = dir.appendingPathComponent("mine")
+        try FileManager.default.createDirectory(at: foreign, withIntermediateDirectories: true)
+        try "keep me".write(to: foreign.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        let r = try LoupeBinary.run(["run", recipe.path, "--out", foreign.path, "--quiet"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: foreign.appendingPathComponent("notes.txt").path))
+    }
 }
