@@ -38,39 +38,42 @@ struct Classify: ParsableCommand {
 
     func run() throws {
         let model = try modelOptions.load()
-        var results: [[String: Any]] = []
-        for path in images {
+        // Each image is decoded and classified once; the printout, --json and the report share it.
+        let classified = try images.map { path -> (path: String, input: Tensor, top: [Prediction]) in
             let input = try model.input(from: try Image.load(path: path))
-            let top = try model.topK(input, k: self.top)[0]
-            if json {
-                results.append(["image": path, "top": top.map(\.json)])
-            } else {
+            return (path, input, try model.topK(input, k: top)[0])
+        }
+        let results: [[String: Any]] = classified.map { ["image": $0.path, "top": $0.top.map(\.json)] }
+        if json {
+            try printJSON(["results": results])
+        } else {
+            for (path, _, top) in classified {
                 print(path)
                 for p in top {
                     print("  \(String(format: "%6.2f%%", p.probability * 100))  \(p.index)  \(p.name)")
                 }
             }
         }
-        if json { try printJSON(["results": results]) }
-        if let out { try writeReport(model: model, results: results, to: out) }
+        if let out { try writeReport(model: model, classified: classified, results: results, to: out) }
     }
 
-    func writeReport(model: Model, results: [[String: Any]], to out: String) throws {
+    func writeReport(
+        model: Model, classified: [(path: String, input: Tensor, top: [Prediction])], results: [[String: Any]],
+        to out: String
+    ) throws {
         let folder = try RunFolder(command: "classify", out: out)
         do {
             var page = HTMLPage(title: "Classification · \(model.name)")
             var cells: [(path: String, caption: String)] = []
-            for (i, path) in images.enumerated() {
+            for (i, item) in classified.enumerated() {
                 let name = String(format: "image-%02d.png", i)
-                let input = try model.input(from: try Image.load(path: path))
-                try folder.write(Data(try Image(tensor: input).pngData()), to: name)
-                let top = try model.topK(input, k: self.top)[0]
-                cells.append((name, top.first.map { String(format: "%@ (%.1f%%)", $0.name, $0.probability * 100) } ?? ""))
+                try folder.write(Data(try Image(tensor: item.input).pngData()), to: name)
+                cells.append((name, item.top.first.map { String(format: "%@ (%.1f%%)", $0.name, $0.probability * 100) } ?? ""))
             }
             page.imageGrid(cells)
-            let rows = try images.map { path -> [String] in
-                let top = try model.topK(try model.input(from: try Image.load(path: path)), k: self.top)[0]
-                return [URL(fileURLWithPath: path).lastPathComponent] + top.map { String(format: "%@ %.1f%%", $0.name, $0.probability * 100) }
+            let rows = classified.map { item in
+                [URL(fileURLWithPath: item.path).lastPathComponent]
+                    + item.top.map { String(format: "%@ %.1f%%", $0.name, $0.probability * 100) }
             }
             page.table(headers: ["image"] + (1...top).map { "top \($0)" }, rows: rows)
             page.reproduce(RunOptions.commandLine)
