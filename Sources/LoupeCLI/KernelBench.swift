@@ -48,6 +48,8 @@ public enum KernelBench {
     }
 
     static let cases = [
+        ConvCase(name: "conv3x3_1_28", channels: 1, outChannels: 32, size: 28, kernel: 3, padding: 1, groups: 1),
+        ConvCase(name: "conv3x3_3_224", channels: 3, outChannels: 64, size: 224, kernel: 3, padding: 1, groups: 1),
         ConvCase(name: "conv3x3_64_56", channels: 64, outChannels: 64, size: 56, kernel: 3, padding: 1, groups: 1),
         ConvCase(name: "conv3x3_256_14", channels: 256, outChannels: 256, size: 14, kernel: 3, padding: 1, groups: 1),
         ConvCase(name: "conv1x1_192_28", channels: 192, outChannels: 32, size: 28, kernel: 1, padding: 0, groups: 1),

@@ -44,6 +44,41 @@ final class PoolTests: XCTestCase {
         XCTAssertEqual(x.grad?.scalars, expected)
     }
 
+    /// The 2×2 stride-2 pool takes 8 outputs per SIMD step: wide rows (vector body and a
+    /// 3-column tail), values from {0, 1, 2} (ties in most windows) and NaNs, against a
+    /// scalar scan written here: first maximum in row order wins, a NaN beats any number
+    /// and a later NaN beats an earlier one (PyTorch's rule).
+    func testMaxPool2x2SwitchesWithTiesAndNaNs() throws {
+        let (n, c, h, w) = (2, 3, 6, 38)
+        var stream = RandomStream(seed: 3, key: [8])
+        let values: [Float] = (0..<(n * c * h * w)).map { _ in
+            let r = stream.nextInt(40)
+            return r == 0 ? .nan : Float(r % 3)
+        }
+        let (y, indices) = try Tensor(shape: [n, c, h, w], scalars: values).maxPool2dWithIndices(kernel: 2)
+        let (oh, ow) = (h / 2, w / 2)
+        var expectedIndices: [Int] = []
+        for plane in 0..<(n * c) {
+            for oy in 0..<oh {
+                for ox in 0..<ow {
+                    var best = -Float.infinity, at = 2 * oy * w + 2 * ox
+                    for (dy, dx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                        let i = (2 * oy + dy) * w + 2 * ox + dx, v = values[plane * h * w + i]
+                        if v > best || v.isNaN { (best, at) = (v, i) }
+                    }
+                    expectedIndices.append(at)
+                }
+            }
+        }
+        XCTAssertEqual(indices, expectedIndices)
+        let out = y.scalars
+        for (j, i) in expectedIndices.enumerated() {
+            let v = values[(j / (oh * ow)) * h * w + i]
+            XCTAssert(v.isNaN ? out[j].isNaN : out[j] == v, "output \(j): \(out[j]) vs \(v)")
+        }
+        XCTAssert(values.contains { $0.isNaN } && expectedIndices.contains { $0 % 2 == 1 })
+    }
+
     func testMaxPoolMatchesNaiveReference() throws {
         let x = randomTensor([2, 3, 8, 6], seed: 11)
         for (k, s, p, ceil) in [(3, 2, 1, true), (3, 2, 1, false), (2, 2, 0, false), (3, 1, 1, false), (2, 2, 1, true)] {

@@ -61,6 +61,10 @@ func convGather(
         if clamp.active { applyClamp(y, count: units * outUnit, clamp) }
         return
     }
+    if prefersDirectConv(geo, m: m, groups: groups) {
+        directConv(x, batch: batch, geo, weights: w, m: m, bias: bias, into: y, clamp: clamp)
+        return
+    }
     let pointwise = geo.isPointwise
     // A pointwise conv tiles by columns of ~64K floats of output: OpenBLAS zeroes C before
     // adding the product into it (beta = 0), and a tile that stays in cache between the two

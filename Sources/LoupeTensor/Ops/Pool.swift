@@ -24,7 +24,8 @@ extension Tensor {
         let (oh, ow) = (rows.count, cols.count)
         let planes = n * c, inPlane = h * w, outPlane = oh * ow
         var out = Tensor(uninitialized: [n, c, oh, ow])
-        var indices = [Int](repeating: 0, count: planes * outPlane)
+        // Every element is written below; zero-filling first cost as much as a third of the pool.
+        var indices = [Int](unsafeUninitializedCapacity: planes * outPlane) { _, count in count = planes * outPlane }
         let px = pointer, po = out.mutablePointer
         // Window bounds as raw pointers: array subscripts inside the per-plane closure
         // (bounds checks, retains) made a 2×2 pool cost as much as the conv before it.
@@ -36,28 +37,7 @@ extension Tensor {
             Parallel.forEach(planes, elements: count) { plane in
                 let src = px + plane * inPlane, dst = po + plane * outPlane, idx = pi + plane * outPlane
                 if plain2x2 {
-                    // The common case (VGG, fashion-cnn) without window bookkeeping; the same
-                    // scan order, ties and NaN rule as the general loop below.
-                    for oy in 0..<oh {
-                        let top = 2 * oy * w
-                        for ox in 0..<ow {
-                            let i0 = top + 2 * ox, i1 = i0 + 1, i2 = i0 + w, i3 = i0 + w + 1
-                            // Selects, not branches: on real activations which of the four
-                            // wins is a coin toss, and mispredictions dominated.
-                            var best = src[i0], bestIndex = i0  // a −∞ first element keeps i0 either way
-                            var v = src[i1], take = v > best || v != v
-                            best = take ? v : best
-                            bestIndex = take ? i1 : bestIndex
-                            v = src[i2]; take = v > best || v != v
-                            best = take ? v : best
-                            bestIndex = take ? i2 : bestIndex
-                            v = src[i3]; take = v > best || v != v
-                            best = take ? v : best
-                            bestIndex = take ? i3 : bestIndex
-                            dst[oy * ow + ox] = best
-                            idx[oy * ow + ox] = bestIndex
-                        }
-                    }
+                    maxPool2x2Plane(src, width: w, outH: oh, outW: ow, into: dst, indices: idx)
                     return
                 }
                 for oy in 0..<oh {
@@ -226,5 +206,53 @@ extension Tensor {
         let cols = try PoolAxis.sliding(input: width, kernel: kernel, stride: step, padding: padding,
                                         ceilMode: ceilMode, axis: "width of \(shape)", op: op)
         return (rows, cols)
+    }
+}
+
+/// One plane of a 2×2, stride-2, unpadded max pool with its switches: 8 outputs per step.
+/// The same scan order, ties and NaN rule as the general loop: candidates in the order
+/// top-left, top-right, bottom-left, bottom-right, a later one taken when it is larger or
+/// NaN. Selects rather than branches: which of the four wins is a coin toss on real
+/// activations, and mispredictions dominated the scalar loop.
+@inline(__always)
+private func maxPool2x2Plane(
+    _ src: UnsafePointer<Float>, width w: Int, outH oh: Int, outW ow: Int,
+    into dst: UnsafeMutablePointer<Float>, indices idx: UnsafeMutablePointer<Int>
+) {
+    let lanes = SIMD8<Int>(0, 2, 4, 6, 8, 10, 12, 14)
+    for oy in 0..<oh {
+        let top = src + 2 * oy * w, bottom = top + w
+        let out = dst + oy * ow, switches = idx + oy * ow
+        var ox = 0
+        while ox + 8 <= ow {
+            let t = UnsafeRawPointer(top + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
+            let b = UnsafeRawPointer(bottom + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
+            var best = t.evenHalf, which = SIMD8<Int32>()
+            @inline(__always) func consider(_ v: SIMD8<Float>, _ k: Int32) {
+                let take = (v .> best) .| (v .!= v)
+                best.replace(with: v, where: take)
+                which.replace(with: k, where: take)
+            }
+            consider(t.oddHalf, 1)
+            consider(b.evenHalf, 2)
+            consider(b.oddHalf, 3)
+            storeVector(best, out + ox)
+            let k = SIMD8<Int>(truncatingIfNeeded: which)
+            let at = lanes &+ (2 * oy * w + 2 * ox) &+ (k & 1) &+ (k &>> 1) &* w
+            UnsafeMutableRawPointer(switches + ox).storeBytes(of: at, as: SIMD8<Int>.self)
+            ox += 8
+        }
+        while ox < ow {
+            let i0 = 2 * oy * w + 2 * ox
+            var best = src[i0], bestIndex = i0  // a −∞ first element keeps i0 either way
+            for step in 1...3 {
+                let i = i0 + (step & 1) + (step >> 1) * w
+                let v = src[i]
+                if v > best || v != v { (best, bestIndex) = (v, i) }
+            }
+            out[ox] = best
+            switches[ox] = bestIndex
+            ox += 1
+        }
     }
 }
