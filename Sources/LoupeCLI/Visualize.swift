@@ -20,6 +20,7 @@ struct Visualize: ParsableCommand {
           loupe visualize --objective blocks.8 --channels 0-15 --steps 256
           loupe visualize --objective "class:giant panda" --size 224
           loupe visualize --model fashion.safetensors --objective class:Sneaker --size 28
+          loupe visualize --objective blocks.8:12 --alpha          (transparent: RGBA PNGs)
         """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -60,6 +61,16 @@ struct Visualize: ParsableCommand {
     @Option(help: "High-frequency energy penalty weight.") var freq: Float = 0
     @Option(help: "Cutoff of the frequency penalty, cycles per pixel.") var freqCutoff: Float = 0.25
 
+    @Flag(help: ArgumentHelp(
+        "Optimize an alpha channel too (Lucid's transparent visualizations).",
+        discussion: "Every step the colours are composited over a fresh random background, so only opaque parts can "
+            + "drive the unit, and the objective is multiplied by 1 − W·(mean opacity). Unit images are saved as RGBA "
+            + "PNGs; the contact sheet shows them over a checkerboard; quality numbers use the image over gray 0.5."))
+    var alpha = false
+
+    @Option(help: "Transparency penalty weight W in 0…1 with --alpha (default 1, Lucid's; 0 leaves opacity free).")
+    var alphaPenalty: Float?
+
     @Option(help: "Images per objective (with --diversity).")
     var batch = 1
 
@@ -83,6 +94,10 @@ struct Visualize: ParsableCommand {
         if size < 8 { throw ValidationError("--size must be at least 8") }
         if batch < 1 { throw ValidationError("--batch must be at least 1") }
         if !(lr > 0) { throw ValidationError("--lr must be positive") }
+        if let alphaPenalty {
+            if !alpha { throw ValidationError("--alpha-penalty needs --alpha") }
+            if !(alphaPenalty >= 0 && alphaPenalty <= 1) { throw ValidationError("--alpha-penalty must be a weight in 0…1") }
+        }
     }
 
     func run() throws {
@@ -104,50 +119,67 @@ struct Visualize: ParsableCommand {
         settings.diversity = diversity
         settings.snapshots = try snapshots.map(parseList) ?? []
         settings.seed = seed
+        settings.alpha = alpha
+        settings.alphaPenalty = alphaPenalty ?? Transparency.defaultPenalty
 
         let bar = ProgressBar("visualize", total: steps, quiet: output.quiet)
         let result = try Visualizer(model: model).run(objectives, settings: settings) { step, value in
             bar.update(step, status: String(format: "objective %.3f", value))
         }
+        // With alpha, quality is measured on the picture over uniform gray (Transparency.qualityBackground).
+        let opaque = try result.opaqueImages()
         let reference = try referenceImages(for: model, quiet: output.quiet)
         let ratios = try reference.map {
-            try Quality.activationRatios(model: model, objectives: objectives, visualizations: result.images, reference: $0)
+            try Quality.activationRatios(model: model, objectives: objectives, visualizations: opaque, reference: $0)
         } ?? Array(repeating: nil, count: objectives.count)
         let targets = objectives.map(\.targetClass)
         var probabilities = [Float?](repeating: nil, count: objectives.count)
         if targets.allSatisfy({ $0 != nil }) {
-            let p = try Quality.classProbability(model: model, images: result.images, targets: targets.compactMap { $0 }, seed: seed)
+            let p = try Quality.classProbability(model: model, images: opaque, targets: targets.compactMap { $0 }, seed: seed)
             probabilities = p.map { $0 }
+        }
+        let channels = model.preset.channels
+        let meanAlpha = try alpha ? Transparency.split(result.images, channels: channels).alpha.mean(axes: [1, 2, 3]).scalars : []
+        // What the sheet shows: transparent images over Lucid's checkerboard, so the grid stays opaque.
+        func shown(_ t: Tensor) throws -> [Image] {
+            try Image.images(from: alpha ? try Transparency.onCheckerboard(t, channels: channels) : t)
         }
 
         try withRunFolder("visualize", output) { folder in
-            let images = try Image.images(from: result.images)
+            let images = try Image.images(from: alpha ? try Transparency.rgba(result.images, channels: channels) : result.images)
             var units: [[String: Any]] = []
             var cells: [(String, String)] = []
             for (i, image) in images.enumerated() {
                 let name = String(format: "unit-%02d.png", i)
-                try folder.write(Data(try ImageGrid.enlarged(image, toAtLeast: 128).pngData()), to: name)
+                let factor = max(1, 128 / max(image.width, image.height))
+                let enlarged = alpha ? try image.scaledNearest(by: factor) : try ImageGrid.enlarged(image, toAtLeast: 128)
+                try folder.write(Data(try enlarged.pngData()), to: name)
                 let label = objectives[i].description + (targets[i].map { " (\(model.preset.labels[$0]))" } ?? "")
                 cells.append((name, label + (ratios[i].map { String(format: " · ratio %.2f", $0) } ?? "")
                               + (probabilities[i].map { String(format: " · p %.2f", $0) } ?? "")))
-                units.append([
+                var unit: [String: Any] = [
                     "objective": objectives[i].description, "image": folder.finalPath(name),
                     "final_objective": Double(result.finalObjective[i]),
                     "activation_ratio": ratios[i].map { Double($0) as Any } ?? NSNull(),
                     "class_probability": probabilities[i].map { Double($0) as Any } ?? NSNull(),
-                ])
+                ]
+                if alpha { unit["mean_alpha"] = Double(meanAlpha[i]) }
+                units.append(unit)
             }
-            let sheet = try ImageGrid.make(images, columns: min(8, images.count), cell: max(size, 112))
+            let sheet = try ImageGrid.make(try shown(result.images), columns: min(8, images.count), cell: max(size, 112))
             try folder.write(Data(try sheet.pngData()), to: "contact-sheet.png")
             for (step, snap) in result.snapshots where step != steps {
-                let sheet = try ImageGrid.make(try Image.images(from: snap), columns: min(8, images.count), cell: max(size, 112))
+                let sheet = try ImageGrid.make(try shown(snap), columns: min(8, images.count), cell: max(size, 112))
                 try folder.write(Data(try sheet.pngData()), to: "snapshot-\(step).png")
             }
             let summary: [String: Any] = [
                 "command": RunOptions.commandLine, "model": model.name, "seed": seed,
                 "settings": ["steps": steps, "size": size, "lr": Double(lr), "param": param, "decay": Double(decay),
                              "decorrelate": !noDecorrelate, "transforms": transforms, "l1": Double(l1), "tv": Double(tv),
-                             "blur": Double(blur), "freq": Double(freq), "batch": batch, "diversity": Double(diversity)],
+                             "blur": Double(blur), "freq": Double(freq), "batch": batch, "diversity": Double(diversity),
+                             "alpha": alpha, "alpha_penalty": alpha ? Double(settings.alphaPenalty) : NSNull(),
+                             // The uniform gray that final_objective, activation_ratio and class_probability composite over.
+                             "quality_background": alpha ? Double(Transparency.qualityBackground) : NSNull()],
                 "units": units.enumerated().map { i, u in
                     u.merging(["objective_per_step": result.objectivePerStep[i].map(Double.init)]) { a, _ in a }
                 },
@@ -157,7 +189,9 @@ struct Visualize: ParsableCommand {
             var page = HTMLPage(title: "Feature visualization · \(model.name) · \(objective.joined(separator: ", "))")
             page.paragraph("Each image was optimized to maximize its objective. The activation ratio compares the "
                            + "unit's activation on the picture with its strongest response to real reference images; "
-                           + "class probability is the model's mean confidence under 8 random transforms.")
+                           + "class probability is the model's mean confidence under 8 random transforms."
+                           + (alpha ? " The images are transparent (RGBA); both numbers are measured on them over uniform "
+                                      + "gray 0.5, and the contact sheet shows them over a checkerboard." : ""))
             page.imageGrid(cells.map { (path: $0.0, caption: $0.1) }, pixelated: model.preset.inputSize < 64)
             page.svg(SVGPlot(title: "Objective per step", xLabel: "step", yLabel: "objective",
                              series: objectives.indices.prefix(8).map { i in

@@ -1,10 +1,11 @@
 /// An 8-bit image in memory: rows top to bottom, pixels left to right, channels
-/// interleaved (HWC), 1 channel (gray) or 3 (RGB).
+/// interleaved (HWC), 1 channel (gray), 3 (RGB) or 4 (RGBA, straight alpha).
 ///
-/// There is no alpha channel: decoders composite transparent pixels onto white
-/// (see `PNG.swift`), because every model here takes opaque RGB and white is what a
-/// viewer shows behind a transparent photo. Keeping only two layouts keeps every
-/// consumer (resize, normalize, encode) free of per-format branches.
+/// RGBA exists for transparent feature visualizations and PNGs that carry alpha.
+/// Models never see it: `withoutAlpha()` composites onto white (what a viewer shows
+/// behind a transparent picture) and `rgb()`, `gray()` and `Model.input(from:)` go
+/// through it, so every model input is exactly what it was when decoders flattened
+/// alpha themselves.
 public struct Image: Equatable, Sendable {
     public var width: Int
     public var height: Int
@@ -35,8 +36,8 @@ public struct Image: Equatable, Sendable {
     }
 
     static func checkLayout(width: Int, height: Int, channels: Int) throws {
-        guard channels == 1 || channels == 3 else {
-            throw ImageError.invalidImage("images have 1 (gray) or 3 (RGB) channels, got \(channels)")
+        guard channels == 1 || channels == 3 || channels == 4 else {
+            throw ImageError.invalidImage("images have 1 (gray), 3 (RGB) or 4 (RGBA) channels, got \(channels)")
         }
         guard width > 0, height > 0 else {
             throw ImageError.invalidImage("image size must be positive, got \(width)×\(height)")
@@ -57,8 +58,29 @@ public struct Image: Equatable, Sendable {
         set { pixels[(y * width + x) * channels + c] = newValue }
     }
 
-    /// The same image with 3 channels (gray replicated); RGB images are returned as they are.
+    /// Whether the last channel is alpha.
+    public var hasAlpha: Bool { channels == 4 }
+
+    /// The image without its alpha channel, composited onto a uniform `background`
+    /// (white by default): out = (c·a + bg·(255 − a)) / 255, rounded. Gray and RGB
+    /// images are returned as they are.
+    public func withoutAlpha(background: UInt8 = 255) -> Image {
+        guard channels == 4 else { return self }
+        let count = width * height, bg = Int(background)
+        var out = [UInt8](repeating: 0, count: count * 3)
+        for p in 0..<count {
+            let a = Int(pixels[p * 4 + 3])
+            for c in 0..<3 {
+                out[p * 3 + c] = UInt8((Int(pixels[p * 4 + c]) * a + bg * (255 - a) + 127) / 255)
+            }
+        }
+        return Image(unchecked: width, height, 3, out)
+    }
+
+    /// The same image with 3 channels: gray replicated, alpha composited onto white
+    /// (`withoutAlpha()`); RGB images are returned as they are.
     public func rgb() -> Image {
+        if channels == 4 { return withoutAlpha() }
         guard channels == 1 else { return self }
         var out = [UInt8](repeating: 0, count: pixels.count * 3)
         for i in 0..<pixels.count {
@@ -67,8 +89,10 @@ public struct Image: Equatable, Sendable {
         return Image(unchecked: width, height, 3, out)
     }
 
-    /// The same image with 1 channel, using ITU-R 601 luma weights (as PIL's `convert("L")`).
+    /// The same image with 1 channel, using ITU-R 601 luma weights (as PIL's `convert("L")`);
+    /// RGBA is composited onto white first.
     public func gray() -> Image {
+        if channels == 4 { return withoutAlpha().gray() }
         guard channels == 3 else { return self }
         var out = [UInt8](repeating: 0, count: width * height)
         for i in 0..<out.count {
@@ -79,7 +103,8 @@ public struct Image: Equatable, Sendable {
         return Image(unchecked: width, height, 1, out)
     }
 
-    /// The same image with `channels` channels (1 or 3), converting as `rgb()` / `gray()` do.
+    /// The same image with `channels` channels (1 or 3, what models take), converting as
+    /// `rgb()` / `gray()` do.
     public func converted(toChannels channels: Int) throws -> Image {
         switch channels {
         case 1: return gray()

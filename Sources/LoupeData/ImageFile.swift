@@ -29,7 +29,7 @@ extension Image {
         }
     }
 
-    /// The image encoded as PNG (8-bit gray or RGB).
+    /// The image encoded as PNG (8-bit gray, RGB or RGBA).
     public func pngData(name: String = "<memory>") throws -> [UInt8] {
         try PNGCodec.encode(self, name: name)
     }

@@ -44,7 +44,8 @@ public enum ImageFolderDataset {
                 throw DatasetError.invalid("\(folder)/\(name): no PNG or JPEG files in this class folder")
             }
             for file in files {
-                var image = try Image.load(path: file).centerCroppedToSquare()
+                // Flatten alpha before resizing, as the decoder used to (see Model.input(from:)).
+                var image = try Image.load(path: file).withoutAlpha().centerCroppedToSquare()
                 if image.width != size { image = try image.resized(width: size, height: size) }
                 image = try image.converted(toChannels: channels)
                 // HWC → CHW, the layout of LabeledImages.

@@ -5,14 +5,19 @@ import CPNG
 /// message (it never `longjmp`s through Swift frames).
 ///
 /// What decoding does to the samples:
-/// - gray, RGB and palette images come out as 1 or 3 channels of 8 bits;
+/// - gray, RGB and palette images come out as 1 or 3 channels of 8 bits; images with
+///   alpha (an alpha channel or a palette's tRNS) as 4 (RGBA, straight alpha) — gray
+///   with alpha too, the gray replicated, since `Image` has no 2-channel layout;
 /// - 16-bit samples are reduced to 8 bits (v·255/65535, rounded). A 16-bit file with no
 ///   gAMA/sRGB chunk is taken as sRGB-encoded (`PNG_IMAGE_FLAG_16BIT_sRGB`), like every
 ///   other image tool, not as linear light, which is libpng's default for 16-bit;
 /// - a gAMA chunk that differs from sRGB is honoured (samples are converted to sRGB);
-///   ICC profiles are ignored;
-/// - alpha (an alpha channel or a palette's tRNS) is composited onto white in the sRGB
-///   values themselves: out = (c·a + 255·(255 − a)) / 255, rounded.
+///   ICC profiles are ignored.
+///
+/// Alpha is kept, not flattened: whatever feeds a model flattens it onto white through
+/// `Image.withoutAlpha()`, exactly as this decoder used to.
+///
+/// Encoding writes 8-bit gray, RGB or RGBA (colour type 0, 2 or 6).
 enum PNGCodec {
     static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
@@ -33,14 +38,14 @@ enum PNGCodec {
         let width = Int(png.width), height = Int(png.height)
         let color = png.format & flagColor != 0
         let alpha = png.format & flagAlpha != 0
-        let channels = color ? 3 : 1
+        let channels = alpha ? 4 : color ? 3 : 1
         do {
             try Image.checkLayout(width: width, height: height, channels: channels)
         } catch let error as ImageError {
             throw ImageError.unsupportedFormat(path: name, reason: "\(error)")
         }
 
-        let decodedChannels = channels + (alpha ? 1 : 0)
+        let decodedChannels = (color ? 3 : 1) + (alpha ? 1 : 0)
         png.format = (color ? flagColor : 0) | (alpha ? flagAlpha : 0)  // 8-bit, not linear
         png.flags |= UInt32(PNG_IMAGE_FLAG_16BIT_sRGB)
         var decoded = [UInt8](repeating: 0, count: width * height * decodedChannels)
@@ -50,21 +55,18 @@ enum PNGCodec {
         guard finished != 0 else {
             throw ImageError.corrupt(path: name, reason: "PNG data: \(message(of: &png))")
         }
-        guard alpha else { return Image(unchecked: width, height, channels, decoded) }
-        return Image(unchecked: width, height, channels,
-                     compositeOnWhite(decoded, pixels: width * height, channels: channels))
+        guard alpha, !color else { return Image(unchecked: width, height, channels, decoded) }
+        return Image(unchecked: width, height, 4, rgbaFromGrayAlpha(decoded, pixels: width * height))
     }
 
-    /// Drops the last (alpha) channel of each pixel by compositing onto white.
-    static func compositeOnWhite(_ src: [UInt8], pixels: Int, channels: Int) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: pixels * channels)
-        let stride = channels + 1
+    /// Gray+alpha samples as RGBA, the gray replicated (done here rather than by libpng,
+    /// whose gray-to-colour path may apply colour-space conversions).
+    static func rgbaFromGrayAlpha(_ src: [UInt8], pixels: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: pixels * 4)
         for p in 0..<pixels {
-            let a = Int(src[p * stride + channels])
-            for c in 0..<channels {
-                let v = Int(src[p * stride + c])
-                out[p * channels + c] = UInt8((v * a + 255 * (255 - a) + 127) / 255)
-            }
+            let g = src[2 * p]
+            out[4 * p] = g; out[4 * p + 1] = g; out[4 * p + 2] = g
+            out[4 * p + 3] = src[2 * p + 1]
         }
         return out
     }
@@ -74,7 +76,11 @@ enum PNGCodec {
         png.version = UInt32(PNG_IMAGE_VERSION)
         png.width = UInt32(image.width)
         png.height = UInt32(image.height)
-        png.format = image.channels == 3 ? flagColor : 0
+        switch image.channels {
+        case 4: png.format = flagColor | flagAlpha
+        case 3: png.format = flagColor
+        default: png.format = 0
+        }
         defer { png_image_free(&png) }
 
         let rowStride = Int32(image.width * image.channels)

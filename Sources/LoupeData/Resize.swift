@@ -62,6 +62,25 @@ extension Image {
         return try resized(width: max(1, size * width / height), height: size, antialias: antialias)
     }
 
+    /// Every pixel repeated `factor` × `factor` times (nearest neighbour), channels and
+    /// alpha kept as they are: how tiny images are shown large without blurring.
+    public func scaledNearest(by factor: Int) throws -> Image {
+        guard factor >= 1 else {
+            throw ImageError.invalidArgument(op: "scaledNearest", "factor must be at least 1, got \(factor)")
+        }
+        guard factor > 1 else { return self }
+        let (w, h) = (width * factor, height * factor)
+        try Image.checkLayout(width: w, height: h, channels: channels)
+        var out = [UInt8](repeating: 0, count: w * h * channels)
+        for y in 0..<h {
+            for x in 0..<w {
+                let src = ((y / factor) * width + x / factor) * channels, dst = (y * w + x) * channels
+                for c in 0..<channels { out[dst + c] = pixels[src + c] }
+            }
+        }
+        return Image(unchecked: w, h, channels, out)
+    }
+
     /// The rectangle whose top-left pixel is (`x`, `y`).
     public func cropped(x: Int, y: Int, width cropWidth: Int, height cropHeight: Int) throws -> Image {
         guard x >= 0, y >= 0, cropWidth > 0, cropHeight > 0,

@@ -15,9 +15,11 @@ public struct Prediction: Equatable, Sendable {
 extension Model {
     /// An image as this model's input: center-cropped to a square, resized (antialiased
     /// when shrinking) to the preset size, converted to the preset's channels, in [0, 1].
+    /// Alpha is composited onto white first, so a transparent pixel's hidden colour never
+    /// bleeds into its neighbours through the resize.
     public func input(from image: Image) throws -> Tensor {
         let side = preset.inputSize
-        var square = image.centerCroppedToSquare()
+        var square = image.withoutAlpha().centerCroppedToSquare()
         if square.width != side { square = try square.resized(width: side, height: side) }
         return try square.converted(toChannels: preset.channels).tensor()
     }

@@ -18,9 +18,15 @@ public struct ImageParameterization {
     public let batch, channels, height, width: Int
     public let decorrelate: Bool
     public let squash: Squash
+    /// A fourth (or, for gray, second) channel of opacity, in the same basis as the
+    /// colours, never colour-decorrelated, squashed like them (Lucid's `image(alpha=True)`).
+    public let alpha: Bool
     public let parameter: Parameter
     /// 1/max(f, 1/max(h,w))^decay · √(h·w), shaped [1, 1, H, W/2+1, 1].
     let spectrumScale: Tensor?
+
+    /// Channels of `image()`: the colours, then alpha when it is on.
+    public var outputChannels: Int { channels + (alpha ? 1 : 0) }
 
     /// Lucid's color correlation square root, normalized by its largest column norm.
     /// Decorrelated channels are mixed into RGB by rgb = t · Cᵀ.
@@ -32,20 +38,22 @@ public struct ImageParameterization {
 
     /// A random start: coefficients (or pixels) ~ N(0, sd²), Lucid's sd = 0.01.
     public init(basis: Basis, batch: Int, channels: Int, height: Int, width: Int, decorrelate: Bool = true,
-                squash: Squash = .sigmoid, sd: Float = 0.01, stream: RandomStream) throws {
+                squash: Squash = .sigmoid, alpha: Bool = false, sd: Float = 0.01, stream: RandomStream) throws {
         guard batch > 0, channels > 0, height > 1, width > 1 else {
             throw TensorError.invalidArgument(op: "ImageParameterization", "needs a positive batch and an image of at least 2×2, got \(batch)×\(channels)×\(height)×\(width)")
         }
         (self.basis, self.batch, self.channels, self.height, self.width) = (basis, batch, channels, height, width)
         self.decorrelate = decorrelate && channels == 3
         self.squash = squash
+        self.alpha = alpha
+        let planes = channels + (alpha ? 1 : 0)
         switch basis {
         case .pixel:
             spectrumScale = nil
-            parameter = Parameter(try Tensor.randomNormal([batch, channels, height, width], std: sd, stream: stream).requiringGrad())
+            parameter = Parameter(try Tensor.randomNormal([batch, planes, height, width], std: sd, stream: stream).requiringGrad())
         case let .fourier(decay):
             spectrumScale = try Self.spectrumScale(height: height, width: width, decay: decay)
-            parameter = Parameter(try Tensor.randomNormal([batch, channels, height, width / 2 + 1, 2], std: sd, stream: stream).requiringGrad())
+            parameter = Parameter(try Tensor.randomNormal([batch, planes, height, width / 2 + 1, 2], std: sd, stream: stream).requiringGrad())
         }
     }
 
@@ -67,7 +75,7 @@ public struct ImageParameterization {
         return try Tensor(shape: [1, 1, h, cols, 2], scalars: values)
     }
 
-    /// The image in [0, 1], [batch, channels, H, W], differentiable in `parameter`.
+    /// The image in [0, 1], [batch, outputChannels, H, W], differentiable in `parameter`.
     public func image() throws -> Tensor { try image(from: parameter.value) }
 
     /// The image a given parameter value stands for (exposed for gradient checks).
@@ -79,22 +87,33 @@ public struct ImageParameterization {
             guard let spectrumScale else { throw TensorError.invalidArgument(op: "image", "missing spectrum scale") }
             t = try (value * spectrumScale).irfft2(width: width) * 0.25
         }
-        if decorrelate {
-            let c = try Tensor(shape: [3, 3, 1, 1], scalars: Self.colorCorrelation)
-            t = try t.conv2d(weight: c)
-        }
+        guard alpha else { return try squashed(try mixed(t)) }
+        let color = try t.narrowed(axis: 1, start: 0, length: channels)
+        let opacity = try t.narrowed(axis: 1, start: channels, length: 1)
+        return try Tensor.concat([try squashed(try mixed(color)), try squashed(opacity)], axis: 1)
+    }
+
+    private func mixed(_ t: Tensor) throws -> Tensor {
+        guard decorrelate else { return t }
+        return try t.conv2d(weight: try Tensor(shape: [3, 3, 1, 1], scalars: Self.colorCorrelation))
+    }
+
+    private func squashed(_ t: Tensor) throws -> Tensor {
         switch squash {
         case .sigmoid: return t.sigmoid()
         case .clamp: return try (t + 0.5).clamp(min: 0, max: 1)
         }
     }
 
-    /// Starts from a given image ([batch, channels, H, W] in [0, 1]) by inverting
-    /// squash, color mixing and (for Fourier) the scaled spectrum.
+    /// Starts from a given image in [0, 1] by inverting squash, color mixing and (for
+    /// Fourier) the scaled spectrum: [batch, channels, H, W], or with alpha on also
+    /// [batch, channels + 1, H, W]; a start without alpha keeps the random opacity.
     public mutating func start(from pixels: Tensor) throws {
-        guard pixels.shape == [batch, channels, height, width] else {
-            throw TensorError.shapeMismatch(op: "start image", pixels.shape, [batch, channels, height, width])
+        let full = [batch, outputChannels, height, width], colorOnly = [batch, channels, height, width]
+        guard pixels.shape == full || pixels.shape == colorOnly else {
+            throw TensorError.shapeMismatch(op: "start image", pixels.shape, full)
         }
+        let given = pixels.shape[1]
         var t: Tensor = try Autograd.noGrad {
             switch squash {
             case .sigmoid:
@@ -104,15 +123,24 @@ public struct ImageParameterization {
             }
         }
         if decorrelate {
-            t = try Autograd.noGrad { try t.conv2d(weight: try Tensor(shape: [3, 3, 1, 1], scalars: Self.inverse3x3(Self.colorCorrelation))) }
+            t = try Autograd.noGrad {
+                let inverse = try Tensor(shape: [3, 3, 1, 1], scalars: Self.inverse3x3(Self.colorCorrelation))
+                let color = try t.narrowed(axis: 1, start: 0, length: 3).conv2d(weight: inverse)
+                return given == 3 ? color : try Tensor.concat([color, try t.narrowed(axis: 1, start: 3, length: given - 3)], axis: 1)
+            }
         }
+        var value: Tensor
         switch basis {
-        case .pixel: parameter.value = t.requiringGrad()
+        case .pixel: value = t
         case .fourier:
             guard let spectrumScale else { return }
-            let spectrum = try Autograd.noGrad { try (t * 4).rfft2() / spectrumScale }
-            parameter.value = spectrum.requiringGrad()
+            value = try Autograd.noGrad { try (t * 4).rfft2() / spectrumScale }
         }
+        if given < outputChannels {
+            let opacity = try parameter.value.detached.narrowed(axis: 1, start: channels, length: 1)
+            value = try Autograd.noGrad { try Tensor.concat([value, opacity], axis: 1) }
+        }
+        parameter.value = value.requiringGrad()
     }
 
     static func inverse3x3(_ m: [Float]) -> [Float] {

@@ -151,6 +151,24 @@ final class ImageFolderTests: XCTestCase {
         }
     }
 
+    func testTransparentImagesAreFlattenedOntoWhiteBeforeResizing() throws {
+        // Transparent red, opaque blue, half-opaque green (a = 128) in a 6×6 pattern.
+        let rgba: [[UInt8]] = [[255, 0, 0, 0], [0, 0, 255, 255], [0, 255, 0, 128]]
+        // The same over white, by hand: red → white; green → ((0·128 + 255·127 + 127) / 255 = 127, 255, 127).
+        let flat: [[UInt8]] = [[255, 255, 255], [0, 0, 255], [127, 255, 127]]
+        func pattern(_ colors: [[UInt8]]) -> [UInt8] { (0..<36).flatMap { colors[($0 % 6 + $0 / 6) % 3] } }
+        for (name, pixels, channels) in [("alpha", pattern(rgba), 4), ("flat", pattern(flat), 3)] {
+            let url = dir.appendingPathComponent("\(name)/only/x.png")
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Image(width: 6, height: 6, channels: channels, pixels: pixels).savePNG(path: url.path)
+        }
+        for channels in [1, 3] {
+            let alpha = try ImageFolderDataset.load(folder: dir.appendingPathComponent("alpha").path, size: 4, channels: channels)
+            let flat = try ImageFolderDataset.load(folder: dir.appendingPathComponent("flat").path, size: 4, channels: channels)
+            XCTAssertEqual(alpha.pixels, flat.pixels)
+        }
+    }
+
     func testSplitSubfoldersAndErrors() throws {
         try save([10, 10, 10], width: 4, height: 4, to: "set/train/a/1.png")
         try save([20, 20, 20], width: 4, height: 4, to: "set/train/b/1.png")

@@ -35,17 +35,20 @@ final class PNGTests: XCTestCase {
         XCTAssertEqual(try Image.decode(rgb16).pixels, [255, 0, 128])
     }
 
-    func testPaletteWithTransparencyIsCompositedOnWhite() throws {
+    func testPaletteWithTransparencyKeepsAlphaAndFlattensOntoWhite() throws {
         let palette: [UInt8] = [10, 20, 30, 100, 100, 100, 200, 0, 50]
         let trns: [UInt8] = [255, 0, 51]  // opaque, transparent, 20 % opaque
         let png = PNGBuilder.make(width: 3, height: 2, bitDepth: 8, colorType: .palette,
                                   rows: [[0, 1, 2], [2, 1, 0]],
                                   extraChunks: [("PLTE", palette), ("tRNS", trns)])
         let image = try Image.decode(png)
-        XCTAssertEqual(image.channels, 3)
+        XCTAssertEqual(image.channels, 4)
+        let p0: [UInt8] = [10, 20, 30, 255], p1: [UInt8] = [100, 100, 100, 0], p2: [UInt8] = [200, 0, 50, 51]
+        XCTAssertEqual(image.pixels, p0 + p1 + p2 + p2 + p1 + p0)
         // 20 % of c plus 80 % of white: 100 → 20 + 204 = 224, 200 → 244, 0 → 204, 50 → 214.
         let opaque: [UInt8] = [10, 20, 30], clear: [UInt8] = [255, 255, 255], faint: [UInt8] = [244, 204, 214]
-        XCTAssertEqual(image.pixels, opaque + clear + faint + faint + clear + opaque)
+        XCTAssertEqual(image.rgb().pixels, opaque + clear + faint + faint + clear + opaque)
+        XCTAssertEqual(image.withoutAlpha(), image.rgb())
     }
 
     func testPaletteWithoutTransparencyAtFourBits() throws {
@@ -59,15 +62,55 @@ final class PNGTests: XCTestCase {
     func testGrayAlphaAndRGBA() throws {
         let ga = PNGBuilder.make(width: 3, height: 1, bitDepth: 8, colorType: .grayAlpha,
                                  rows: [[100, 255, 100, 0, 100, 51]])
-        let gray = try Image.decode(ga)
-        XCTAssertEqual(gray.channels, 1)
-        XCTAssertEqual(gray.pixels, [100, 255, 224])
+        let grayAlpha = try Image.decode(ga)
+        XCTAssertEqual(grayAlpha.channels, 4)
+        XCTAssertEqual(grayAlpha.pixels, [100, 100, 100, 255, 100, 100, 100, 0, 100, 100, 100, 51])
+        XCTAssertEqual(grayAlpha.gray().pixels, [100, 255, 224])
+        XCTAssertEqual(try grayAlpha.converted(toChannels: 1).pixels, [100, 255, 224])
 
         let rgba = PNGBuilder.make(width: 2, height: 1, bitDepth: 8, colorType: .rgba,
                                    rows: [[1, 2, 3, 255, 100, 0, 200, 51]])
-        let rgb = try Image.decode(rgba)
-        XCTAssertEqual(rgb.channels, 3)
-        XCTAssertEqual(rgb.pixels, [1, 2, 3, 224, 204, 244])
+        let image = try Image.decode(rgba)
+        XCTAssertEqual(image.channels, 4)
+        XCTAssertEqual(image.pixels, [1, 2, 3, 255, 100, 0, 200, 51])
+        XCTAssertEqual(image.rgb().pixels, [1, 2, 3, 224, 204, 244])
+        // Luma of the composite: (224·299 + 204·587 + 244·114 + 500) / 1000 = 215.
+        XCTAssertEqual(image.gray().pixels, [2, 215])
+        // Over black instead: 20 % of the colour, 100 → 20, 200 → 40.
+        XCTAssertEqual(image.withoutAlpha(background: 0).pixels, [1, 2, 3, 20, 0, 40])
+    }
+
+    func testRGBARoundTripIsBitExactAndWritesColourType6() throws {
+        var rng = SystemRandomNumberGenerator()
+        var pixels = (0..<(9 * 4 * 4)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        // Colours under fully transparent and fully opaque pixels must survive too.
+        pixels[3] = 0; pixels[7] = 255; pixels[0] = 77
+        let image = try Image(width: 9, height: 4, channels: 4, pixels: pixels)
+        let png = try image.pngData()
+        // IHDR: 8 signature + 4 length + 4 "IHDR" + 4 width + 4 height, then bit depth, colour type.
+        XCTAssertEqual(png[24], 8)
+        XCTAssertEqual(png[25], 6)
+        XCTAssertEqual(try Image.decode(png), image)
+
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("rgba.png").path
+        try image.savePNG(path: path)
+        XCTAssertEqual(try Image.load(path: path), image)
+        XCTAssertEqual(try Image(width: 2, height: 2, channels: 3, fill: 9).pngData()[25], 2)
+    }
+
+    func testImageLayoutsAndNearestScaling() throws {
+        XCTAssertNoThrow(try Image(width: 1, height: 1, channels: 4, fill: 1))
+        XCTAssertThrowsError(try Image(width: 1, height: 1, channels: 2, fill: 1))
+        XCTAssertThrowsError(try Image(width: 1, height: 1, channels: 4, fill: 1).converted(toChannels: 4))
+        let image = try Image(width: 2, height: 1, channels: 4, pixels: [1, 2, 3, 4, 5, 6, 7, 8])
+        let big = try image.scaledNearest(by: 2)
+        XCTAssertEqual(big.width, 4)
+        XCTAssertEqual(big.height, 2)
+        let row: [UInt8] = [1, 2, 3, 4, 1, 2, 3, 4, 5, 6, 7, 8, 5, 6, 7, 8]
+        XCTAssertEqual(big.pixels, row + row)
+        XCTAssertThrowsError(try image.scaledNearest(by: 0))
     }
 
     func testTruncatedAndCorruptFilesNameTheFile() throws {
