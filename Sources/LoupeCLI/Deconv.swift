@@ -73,6 +73,7 @@ struct DeconvCommand: ParsableCommand {
             }
         }
 
+        let field = try model.receptiveField(at: pass.layer, height: input.shape[2], width: input.shape[3])
         try withRunFolder("deconv", output) { folder in
             let shown = try Render.image(try input.reshaped(Array(input.shape.dropFirst())))
             try folder.write(Data(try shown.pngData()), to: "input.png")
@@ -90,12 +91,13 @@ struct DeconvCommand: ParsableCommand {
                 if let unit = rec.unit { caption += " @(\(unit.x),\(unit.y))" }
                 cells.append((stem + ".png", caption))
                 if keepMode == .unit {
-                    let box = ExemplarSearch.footprint(rec.pixels)
+                    let box = ExemplarSearch.crop(rec, field: field, width: input.shape[3], height: input.shape[2])
                     let pair = try ImageGrid.make([try Render.crop(shown, box), try Render.crop(try Render.reconstruction(rec.pixels), box)],
                                                   columns: 2, cell: max(box.side, 96))
                     try folder.write(Data(try pair.pngData()), to: stem + "-crop.png")
                     entry["crop"] = ["x": box.x, "y": box.y, "side": box.side, "image": folder.finalPath(stem + "-crop.png")]
-                    cells.append((stem + "-crop.png", "footprint \(box.side)px: image | reconstruction"))
+                    cells.append((stem + "-crop.png", (field == nil ? "footprint" : "receptive field")
+                                  + " \(box.side)px: image | reconstruction"))
                 }
                 entries.append(entry)
                 maps.append(["method": r.rawValue, "image": folder.finalPath(stem + ".png"), "target": NSNull(),

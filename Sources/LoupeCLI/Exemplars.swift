@@ -12,8 +12,8 @@ struct ExemplarsCommand: ParsableCommand {
         abstract: "A unit's top-k images from a data set, each beside its DeconvNet reconstruction.",
         discussion: """
         Scans the data for the images where CHANNEL of LAYER fires hardest (its strongest unit
-        per image), keeps the top k and reconstructs each activation with DeconvNet, cropped to
-        the part of the unit's receptive field the reconstruction reaches: Zeiler & Fergus's figure.
+        per image), keeps the top k and reconstructs each activation with DeconvNet, each image
+        and reconstruction cropped to the unit's receptive field: Zeiler & Fergus's figure.
 
         Data: fashion-mnist (test split; fashion-mnist:train for the training split), photos
         (the sample photos fetched by `make assets`), or a folder of PNG/JPEG images.
@@ -85,6 +85,7 @@ struct ExemplarsCommand: ParsableCommand {
                     "rank": rank + 1, "index": e.index, "caption": e.caption, "activation": Double(e.activation),
                     "unit": e.unit.map { ["x": $0.x, "y": $0.y] as Any } ?? NSNull(),
                     "crop": ["x": e.crop.x, "y": e.crop.y, "side": e.crop.side],
+                    "receptive_field": e.receptiveField.map { ["size": $0.x.size, "jump": $0.x.jump] as Any } ?? NSNull(),
                     "image": folder.finalPath(stem + "-image.png"), "reconstruction": folder.finalPath(stem + "-\(rule).png"),
                     "pair": folder.finalPath(stem + ".png"),
                 ])
@@ -101,8 +102,10 @@ struct ExemplarsCommand: ParsableCommand {
             ])
             var page = HTMLPage(title: "Top-\(k) exemplars · \(model.name) · \(layerName) channel \(channel)")
             page.paragraph("The \(found.count) images of \(source.name) where the channel's strongest unit fires hardest. "
-                           + "Left: the reconstructions (\(rule)), right: the image patches, both cropped to where the "
-                           + "reconstruction reaches inside the unit's receptive field.")
+                           + "Left: the reconstructions (\(rule)), right: the image patches, both cropped to "
+                           + (found.first?.receptiveField.map { "the unit's receptive field, \($0), centered on the unit "
+                               + "and clamped into the image." }
+                              ?? "where the reconstruction reaches (the layer has no spatial map)."))
             page.imageGrid([("reconstructions.png", "reconstructions"), ("patches.png", "image patches")],
                            pixelated: model.preset.inputSize < 64)
             page.heading("Each exemplar: patch | reconstruction")

@@ -1,12 +1,14 @@
 import ArgumentParser
+import Foundation
 import LoupeNN
 
 struct Layers: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List every layer you can tap, with its output shape.",
+        abstract: "List every layer you can tap, with its output shape and receptive field.",
         discussion: """
         Shapes are for one image at the model's input size. Use these names with
-        --objective, --layer and friends.
+        --objective, --layer and friends. The receptive field is how many input pixels one
+        unit of the layer sees, and how far apart neighbouring units look.
 
         Examples:
           loupe layers efficientnet-lite0
@@ -29,15 +31,25 @@ struct Layers: ParsableCommand {
         } else if let name {
             model = try Zoo.load(name)
         } else {
-            model = try modelOptions.load()
+            model = try modelOptions.loadAllowingRandomWeights(quiet: true)  // shapes only
         }
         let layers = try model.layers()
+        let fields = try layers.map { try model.receptiveField(at: $0.name) }
         if json {
-            try printJSON(["model": model.name, "layers": layers.map { ["name": $0.name, "shape": $0.shape] as [String: Any] }])
+            try printJSON(["model": model.name, "layers": zip(layers, fields).map { layer, field in
+                ["name": layer.name, "shape": layer.shape,
+                 "receptive_field": field.map { ["size": $0.x.size, "jump": $0.x.jump] as Any } ?? NSNull()] as [String: Any]
+            }])
         } else {
             let width = layers.map(\.name.count).max() ?? 0
-            for (name, shape) in layers {
-                print(name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + shape.map(String.init).joined(separator: "×"))
+            let shapes = layers.map { $0.shape.map(String.init).joined(separator: "×") }
+            let shapeWidth = shapes.map(\.count).max() ?? 0
+            print("layer".padding(toLength: width + 2, withPad: " ", startingAt: 0)
+                  + "shape".padding(toLength: shapeWidth + 2, withPad: " ", startingAt: 0) + "receptive field")
+            for ((name, _), (shape, field)) in zip(layers, zip(shapes, fields)) {
+                print(name.padding(toLength: width + 2, withPad: " ", startingAt: 0)
+                      + shape.padding(toLength: shapeWidth + 2, withPad: " ", startingAt: 0)
+                      + (field.map { "\($0)" } ?? "whole image"))
             }
         }
     }

@@ -37,6 +37,16 @@ open class Module {
     /// Buffers are state that is saved but never trained (running statistics).
     public func registerBuffer(_ key: String, _ p: Parameter) { buffers.append((key, p)) }
 
+    /// The receptive field of this module's output given its input's, recording the field
+    /// of every tap it makes under its full name in `taps`; nil once units see the whole
+    /// image. Leaves without an override are elementwise; containers chain their children
+    /// (modules whose forward pass is not that chain override this).
+    open func receptiveField(
+        _ field: ReceptiveField, path: String, taps: inout [String: ReceptiveField?]
+    ) throws -> ReceptiveField? {
+        children.isEmpty ? field : try chainReceptiveField(field, path: path, taps: &taps)
+    }
+
     /// The child at `key`, for walking a model by its dotted names.
     public func child(_ key: String) -> Module? { children.first { $0.key == key }?.module }
 

@@ -36,6 +36,12 @@ public enum Zoo {
         if FileManager.default.fileExists(atPath: nameOrPath) {
             return try TrainedModelFile.load(path: nameOrPath)
         }
+        if architectures[nameOrPath.lowercased()] != nil {
+            throw ModelError.invalid(
+                "\(nameOrPath) has no pretrained weights: train it with `loupe train --arch \(nameOrPath) --out FILE` "
+                    + "and pass --model FILE, or pass --arch \(nameOrPath) --weights FILE (pretrained: "
+                    + pretrained.keys.sorted().joined(separator: ", ") + ")")
+        }
         let names = Array(pretrained.keys) + architectures.keys.filter { pretrained[$0] == nil }
         throw ModelError.unknownModel(
             nameOrPath, suggestions: Suggest.nearest(nameOrPath, in: names.sorted()) + ["(or a checkpoint path)"])

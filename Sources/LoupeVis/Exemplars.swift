@@ -59,7 +59,10 @@ public struct Exemplar {
     /// The image and its reconstruction, [C, H, W].
     public let image: Tensor
     public let reconstruction: Tensor
-    /// The square the figure crops to: where the reconstruction is non-negligible.
+    /// The unit's receptive field (nil when the layer has no spatial map).
+    public let receptiveField: ReceptiveField?
+    /// The square the figure crops to: the unit's receptive field centered on the unit,
+    /// clamped into the image; without one, where the reconstruction is non-negligible.
     public let crop: (x: Int, y: Int, side: Int)
 }
 
@@ -105,12 +108,20 @@ public struct ExemplarSearch {
         let images = try source.load(best.map(\.index))
         let pass = try Deconv(model: model).forward(images, layer: name)
         let recon = try pass.reconstruct(best.indices.map { ($0, channel) }, keep: .unit, rule: rule)
+        let (h, w) = (images.shape[2], images.shape[3])
+        let field = try model.receptiveField(at: name, height: h, width: w)
         return try best.indices.map { i in
             let image = try images.narrowed(axis: 0, start: i, length: 1).reshaped(Array(images.shape.dropFirst()))
             return Exemplar(index: best[i].index, caption: source.caption(best[i].index), activation: recon[i].activation,
-                            unit: recon[i].unit, image: image, reconstruction: recon[i].pixels,
-                            crop: Self.footprint(recon[i].pixels))
+                            unit: recon[i].unit, image: image, reconstruction: recon[i].pixels, receptiveField: field,
+                            crop: Self.crop(recon[i], field: field, width: w, height: h))
         }
+    }
+
+    /// The unit's receptive field around it when the layer has one, else the footprint.
+    public static func crop(_ r: Reconstruction, field: ReceptiveField?, width: Int, height: Int) -> (x: Int, y: Int, side: Int) {
+        guard let field, let unit = r.unit else { return footprint(r.pixels) }
+        return field.crop(unitX: unit.x, unitY: unit.y, width: width, height: height)
     }
 
     /// The smallest square (clamped to the image) holding every pixel whose

@@ -50,6 +50,24 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(typo.stderr.contains("efficientnet-lite0"), "no suggestion in: \(typo.stderr)")
     }
 
+    /// An architecture without pretrained weights is not an "unknown model": say what to do.
+    func testArchitectureWithoutWeightsSaysHowToGetThem() throws {
+        let r = try LoupeBinary.run(["evaluate", "--model", "fashion-cnn", "--limit", "10"])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("no pretrained weights") && r.stderr.contains("loupe train"), r.stderr)
+    }
+
+    func testLayersListReceptiveFields() throws {
+        let r = try LoupeBinary.run(["layers", "--model", "fashion-cnn", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let layers = try XCTUnwrap(json["layers"] as? [[String: Any]])
+        // conv 3 → pool 4 → conv 8 → pool 10 (hand-computed in ReceptiveFieldTests); the
+        // flatten and the linear layers see the whole image.
+        let sizes = layers.map { ($0["receptive_field"] as? [String: Int])?["size"] }
+        XCTAssertEqual(sizes, [3, 3, 4, 8, 8, 10, nil, nil, nil, nil])
+    }
+
     func testClassifyJSONHasExactlyTheDocumentedShape() throws {
         let photo = Assets.photo("coffee.png").path
         guard FileManager.default.fileExists(atPath: photo) else { throw XCTSkip("run `make assets`") }

@@ -48,6 +48,17 @@ public final class Conv2d: Module {
                      padding: resolvedPadding(for: x), dilation: dilation, groups: groups, activation: activation)
     }
 
+    public override func receptiveField(
+        _ field: ReceptiveField, path: String, taps: inout [String: ReceptiveField?]
+    ) throws -> ReceptiveField? {
+        let pad: Padding2D
+        switch padding {
+        case let .fixed(p): pad = .symmetric(p)
+        case .same: pad = .same(height: field.y.length, width: field.x.length, kernel: kernel, stride: stride, dilation: dilation)
+        }
+        return field.through(kernel: kernel, stride: stride, padding: pad, dilation: dilation)
+    }
+
     func resolvedPadding(for x: Tensor) throws -> Padding2D {
         switch padding {
         case let .fixed(p): return .symmetric(p)

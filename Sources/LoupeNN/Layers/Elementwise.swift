@@ -18,6 +18,11 @@ public final class MaxPool2d: Module {
     public override func forward(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor {
         try x.maxPool2d(kernel: kernel, stride: stride, padding: padding)
     }
+    public override func receptiveField(
+        _ field: ReceptiveField, path: String, taps: inout [String: ReceptiveField?]
+    ) throws -> ReceptiveField? {
+        field.through(kernel: kernel, stride: stride, padding: .symmetric(padding))
+    }
 }
 
 public final class AvgPool2d: Module {
@@ -28,6 +33,11 @@ public final class AvgPool2d: Module {
     public override func forward(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor {
         try x.avgPool2d(kernel: kernel, stride: stride, padding: padding)
     }
+    public override func receptiveField(
+        _ field: ReceptiveField, path: String, taps: inout [String: ReceptiveField?]
+    ) throws -> ReceptiveField? {
+        field.through(kernel: kernel, stride: stride, padding: .symmetric(padding))
+    }
 }
 
 /// Average pooling to a fixed output size; (1, 1) is global average pooling, kept 4-D.
@@ -37,11 +47,21 @@ public final class AdaptiveAvgPool2d: Module {
     public override func forward(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor {
         try x.adaptiveAvgPool2d(height: height, width: width)
     }
+    /// The identity when the map already has the output size; otherwise windows of
+    /// varying size: treated as seeing the whole image.
+    public override func receptiveField(
+        _ field: ReceptiveField, path: String, taps: inout [String: ReceptiveField?]
+    ) throws -> ReceptiveField? {
+        field.y.length == height && field.x.length == width ? field : nil
+    }
 }
 
 /// Flattens every axis after the batch axis.
 public final class Flatten: Module {
     public override func forward(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor { try x.flattened(from: 1) }
+    public override func receptiveField(
+        _ field: ReceptiveField, path: String, taps: inout [String: ReceptiveField?]
+    ) throws -> ReceptiveField? { nil }
 }
 
 /// Inverted dropout in training, identity otherwise.

@@ -22,6 +22,11 @@ public final class Linear: Module {
         if let b = self.bias { registerParameter("bias", b) }
     }
 
+    /// Every output mixes every input position.
+    public override func receptiveField(
+        _ field: ReceptiveField, path: String, taps: inout [String: ReceptiveField?]
+    ) throws -> ReceptiveField? { nil }
+
     public override func forward(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor {
         guard x.rank == 2, x.shape[1] == inFeatures else {
             throw TensorError.shapeMismatch(op: "Linear(\(inFeatures)→\(outFeatures))", x.shape, [x.shape.first ?? 0, inFeatures])

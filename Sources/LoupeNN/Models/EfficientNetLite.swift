@@ -62,6 +62,24 @@ public final class EfficientNetLite: Module {
         y = try ctx.tap("pool", try y.globalAvgPool2d())
         return try ctx.tap("fc", try fc.forward(y, ctx))
     }
+
+    /// The same taps as `forward`. A block's skip connection sees less than its main path,
+    /// whose children are a chain (the default).
+    public override func receptiveField(
+        _ field: ReceptiveField, path: String, taps: inout [String: ReceptiveField?]
+    ) throws -> ReceptiveField? {
+        func name(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
+        var f = try stem.receptiveField(field, path: name("stem"), taps: &taps)
+        taps[name("stem")] = f
+        for (i, block) in blocks.enumerated() {
+            f = try f.flatMap { try block.receptiveField($0, path: name("blocks.\(i)"), taps: &taps) }
+            taps[name("blocks.\(i)")] = f
+        }
+        f = try f.flatMap { try head.receptiveField($0, path: name("head"), taps: &taps) }
+        taps[name("head")] = f
+        (taps[name("pool")], taps[name("fc")]) = (.some(nil), .some(nil))
+        return nil
+    }
 }
 
 /// Mobile inverted bottleneck: expand 1×1 → depthwise k×k → project 1×1, with an

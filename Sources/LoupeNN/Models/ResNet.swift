@@ -48,6 +48,26 @@ public final class ResNet: Module {
         y = try ctx.tap("avgpool", try y.globalAvgPool2d())
         return try ctx.tap("fc", try fc.forward(y, ctx))
     }
+
+    /// The same taps as `forward`; after the global pool units see the whole image.
+    public override func receptiveField(
+        _ field: ReceptiveField, path: String, taps: inout [String: ReceptiveField?]
+    ) throws -> ReceptiveField? {
+        func name(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
+        var f = try conv1.receptiveField(field, path: name("conv1"), taps: &taps)
+        (taps[name("conv1")], taps[name("relu")]) = (f, f)
+        f = try f.flatMap { try maxpool.receptiveField($0, path: name("maxpool"), taps: &taps) }
+        taps[name("maxpool")] = f
+        for (s, blocks) in stages.enumerated() {
+            for (b, block) in blocks.enumerated() {
+                let key = name("layer\(s + 1).\(b)")
+                f = try f.flatMap { try block.receptiveField($0, path: key, taps: &taps) }
+                taps[key] = f
+            }
+        }
+        (taps[name("avgpool")], taps[name("fc")]) = (.some(nil), .some(nil))
+        return nil
+    }
 }
 
 final class BasicBlock: Module {
@@ -73,6 +93,13 @@ final class BasicBlock: Module {
             seq.add(conv, as: "0")
             seq.add(bn, as: "1")
         }
+    }
+
+    /// The main path; the shortcut (at most a strided 1×1 conv) sees less.
+    override func receptiveField(
+        _ field: ReceptiveField, path: String, taps: inout [String: ReceptiveField?]
+    ) throws -> ReceptiveField? {
+        try conv1.receptiveField(field, path: path, taps: &taps).flatMap { try conv2.receptiveField($0, path: path, taps: &taps) }
     }
 
     override func forward(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor {
