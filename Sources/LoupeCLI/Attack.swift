@@ -9,7 +9,7 @@ import LoupeTensor
 struct Attack: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Make an adversarial example of one image (FGSM, BIM, PGD, MI-FGSM, CW).",
-        discussion: """
+        discussion: helpText("""
         Pixels are attacked in [0, 1]; the model normalizes inside. The input is first rounded to
         8 bits so that the saved original is exactly what was attacked, and the adversarial image
         is rounded to 8 bits (staying inside the L∞ ball) and checked again, since that is the
@@ -20,7 +20,7 @@ struct Attack: ParsableCommand {
           loupe attack coffee.png --method pgd --eps 2/255 --steps 40 --target gibbon
           loupe attack rocket.jpg --method pgd --norm l2 --eps 0.5 --restarts 3
           loupe attack chelsea.png --method cw --target 368 --steps 200
-        """)
+        """))
 
     @Argument(help: "PNG or JPEG file.")
     var image: String

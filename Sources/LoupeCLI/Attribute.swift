@@ -10,7 +10,7 @@ struct AttributeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attribute",
         abstract: "Which pixels drove a class score: saliency, SmoothGrad, Integrated Gradients, Grad-CAM, occlusion.",
-        discussion: """
+        discussion: helpText("""
         Methods: saliency (|gradient|), gradxinput (gradient × input), smoothgrad, ig (Integrated
         Gradients; its completeness error is reported), gradcam, gradcampp (Grad-CAM++),
         occlusion, guided (guided backprop of the class score), deconvnet; comma-separate several
@@ -22,10 +22,12 @@ struct AttributeCommand: ParsableCommand {
         (guided backprop is known to) shows the image more than the model.
 
         Examples:
-          loupe attribute ~/.cache/loupe/photos/chelsea.png --method gradcam --target tabby
+          loupe attribute ~/.cache/loupe/photos/chelsea.png --method gradcam \\
+              --target tabby
           loupe attribute coffee.png --method saliency,ig,gradcam --sanity
-          loupe attribute chelsea.png --method occlusion --patch 32 --stride 8 --fill gray
-        """)
+          loupe attribute chelsea.png --method occlusion --patch 32 --stride 8 \\
+              --fill gray
+        """))
 
     @Argument(help: "PNG or JPEG image.")
     var image: String

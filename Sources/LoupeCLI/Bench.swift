@@ -6,14 +6,14 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure Loupe's performance on this machine.",
-        discussion: """
+        discussion: helpText("""
         `make bench` runs the workloads beside PyTorch eager and prints speed-ups.
 
         Examples:
           loupe bench kernels --json
           loupe bench workloads --only W1_b8,W3_128
           loupe bench training
-        """,
+        """),
         subcommands: [BenchKernels.self, BenchWorkloads.self, BenchAttack.self, BenchDeconv.self, BenchTraining.self]
     )
 }

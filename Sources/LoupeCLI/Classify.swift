@@ -8,14 +8,14 @@ import Foundation
 struct Classify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the top classes for one or more images.",
-        discussion: """
+        discussion: helpText("""
         Images are center-cropped to a square and resized to the model's input size.
 
         Examples:
           loupe classify ~/.cache/loupe/photos/chelsea.png
           loupe classify a.jpg b.png --model efficientnet-lite0 --top 3 --json
           loupe classify shirt.png --spec my-cnn.yaml --weights my-cnn.safetensors
-        """)
+        """))
 
     @Argument(help: "PNG or JPEG files.")
     var images: [String]

@@ -10,7 +10,7 @@ struct DeconvCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deconv",
         abstract: "DeconvNet: map one channel's activation on an image back to pixels.",
-        discussion: """
+        discussion: helpText("""
         Forwards the image to LAYER, keeps one channel's strongest unit (or its whole map with
         --keep map) and zeros every other activation of the layer, then runs the backward pass
         to the pixels with a ReLU rule: deconvnet (Zeiler & Fergus: rectify the backward
@@ -19,9 +19,11 @@ struct DeconvCommand: ParsableCommand {
         same rules (gradient/guided pass where 0 < x < 6; deconvnet ignores the forward value).
 
         Examples:
-          loupe deconv ~/.cache/loupe/photos/chelsea.png --layer blocks.10 --top-channels 4
-          loupe deconv photo.png --model vgg16 --layer features.28 --channel 7 --rule deconvnet,guided,gradient
-        """)
+          loupe deconv ~/.cache/loupe/photos/chelsea.png --layer blocks.10 \\
+              --top-channels 4
+          loupe deconv photo.png --model vgg16 --layer features.28 --channel 7 \\
+              --rule deconvnet,guided,gradient
+        """))
 
     @Argument(help: "PNG or JPEG image.")
     var image: String

@@ -9,16 +9,18 @@ import LoupeTensor
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Accuracy, per-class accuracy and confusion matrix of a model on a data set.",
-        discussion: """
+        discussion: helpText("""
         Writes a run folder (result.json, confusion.png, misclassified.png, index.html) under
         --report DIR or Outputs/. With --attack, every image is attacked first and the numbers
         describe the adversarial images (clean accuracy is reported beside them).
 
         Examples:
           loupe evaluate --model fashion.safetensors --data fashion-mnist:test --json
-          loupe evaluate --model robust.safetensors --attack pgd --eps 0.1 --alpha 0.01 --steps 20
-          loupe evaluate --arch fashion-cnn --weights w.safetensors --data my-photos/test
-        """)
+          loupe evaluate --model robust.safetensors --attack pgd --eps 0.1 \\
+              --alpha 0.01 --steps 20
+          loupe evaluate --arch fashion-cnn --weights w.safetensors \\
+              --data my-photos/test
+        """))
 
     @OptionGroup var modelOptions: ModelOptions
 

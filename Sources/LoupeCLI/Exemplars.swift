@@ -10,7 +10,7 @@ struct ExemplarsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exemplars",
         abstract: "A unit's top-k images from a data set, each beside its DeconvNet reconstruction.",
-        discussion: """
+        discussion: helpText("""
         Scans the data for the images where CHANNEL of LAYER fires hardest (its strongest unit
         per image), keeps the top k and reconstructs each activation with DeconvNet, each image
         and reconstruction cropped to the unit's receptive field: Zeiler & Fergus's figure.
@@ -19,9 +19,10 @@ struct ExemplarsCommand: ParsableCommand {
         (the sample photos fetched by `make assets`), or a folder of PNG/JPEG images.
 
         Examples:
-          loupe exemplars --model fashion.safetensors --layer 3 --channel 5 --data fashion-mnist
+          loupe exemplars --model fashion.safetensors --layer 3 --channel 5 \\
+              --data fashion-mnist
           loupe exemplars --layer blocks.6 --channel 12 --data photos --k 4
-        """)
+        """))
 
     @OptionGroup var modelOptions: ModelOptions
 

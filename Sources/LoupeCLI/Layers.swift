@@ -5,7 +5,7 @@ import LoupeNN
 struct Layers: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List every layer you can tap, with its output shape and receptive field.",
-        discussion: """
+        discussion: helpText("""
         Shapes are for one image at the model's input size. Use these names with
         --objective, --layer and friends. The receptive field is how many input pixels one
         unit of the layer sees, and how far apart neighbouring units look.
@@ -14,7 +14,7 @@ struct Layers: ParsableCommand {
           loupe layers efficientnet-lite0
           loupe layers vgg16
           loupe layers --spec my-cnn.yaml --weights my-cnn.safetensors
-        """)
+        """))
 
     @Argument(help: "A model name (or use --model/--arch/--spec below).")
     var name: String?

@@ -8,7 +8,7 @@ public struct Loupe: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "loupe",
         abstract: "Look inside image classifiers: feature visualization, DeconvNet and attribution, adversarial attacks.",
-        discussion: """
+        discussion: helpText("""
         Models: efficientnet-lite0 (pretrained, fetched by `make assets`), vgg16, alexnet, resnet18,
         fashion-cnn, fashion-cnn-large, or your own (--arch/--spec with --weights).
 
@@ -16,7 +16,7 @@ public struct Loupe: ParsableCommand {
           loupe classify photo.jpg --model efficientnet-lite0 --top 5
           loupe layers efficientnet-lite0
           loupe bench kernels --json
-        """,
+        """),
         version: version,
         subcommands: [Classify.self, Layers.self, Visualize.self, DeconvCommand.self, AttributeCommand.self, ExemplarsCommand.self, Attack.self, Robustness.self, Merge.self, Train.self, Evaluate.self, Run.self, Bench.self]
     )

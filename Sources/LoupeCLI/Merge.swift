@@ -5,14 +5,15 @@ import LoupeAttack
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Combine the shards of a robustness sweep into one report.",
-        discussion: """
+        discussion: helpText("""
         Every folder must come from `loupe robustness` with the same settings (only --shard
         differing), and together they must cover every sample. The merged numbers are exactly
         those of one unsharded run.
 
         Example:
-          loupe merge runs/shard-0 runs/shard-1 runs/shard-2 runs/shard-3 --out runs/merged
-        """)
+          loupe merge runs/shard-0 runs/shard-1 runs/shard-2 runs/shard-3 \\
+              --out runs/merged
+        """))
 
     @Argument(help: "Run folders of the shards.")
     var folders: [String]

@@ -7,7 +7,7 @@ import LoupeNN
 struct Robustness: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Robust accuracy of a model under attacks over a range of budgets, with a self-audit.",
-        discussion: """
+        discussion: helpText("""
         Writes per-sample records (records.jsonl, appended and flushed after every batch), then
         result.json, accuracy.svg and index.html. Budgets cascade: a sample broken at a smaller ε is
         not attacked again at a larger one. Robust accuracy (over all samples) and attack success
@@ -16,10 +16,13 @@ struct Robustness: ParsableCommand {
         --shard i/n runs the i-th of n slices (0-based); combine them with `loupe merge`.
 
         Examples:
-          loupe robustness --model fashion.safetensors --data fashion-mnist:test --attacks fgsm,pgd --eps 0,0.05,0.1,0.15,0.2
-          loupe robustness --model fashion.safetensors --attacks pgd --eps 0.1 --steps 20 --alpha 0.01 --limit 1000
-          loupe robustness --model fashion.safetensors --shard 3/8 --out runs/shard-3 --resume
-        """)
+          loupe robustness --model fashion.safetensors --data fashion-mnist:test \\
+              --attacks fgsm,pgd --eps 0,0.05,0.1,0.15,0.2
+          loupe robustness --model fashion.safetensors --attacks pgd --eps 0.1 \\
+              --steps 20 --alpha 0.01 --limit 1000
+          loupe robustness --model fashion.safetensors --shard 3/8 \\
+              --out runs/shard-3 --resume
+        """))
 
     @OptionGroup var modelOptions: ModelOptions
 

@@ -6,7 +6,7 @@ import LoupeReport
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a recipe: several steps into one run folder with a page linking them all.",
-        discussion: """
+        discussion: helpText("""
         A recipe names a model, a seed and steps whose options are exactly the CLI options.
         See Recipes/README.md.
 
@@ -14,7 +14,7 @@ struct Run: ParsableCommand {
           loupe run Recipes/quickstart.yaml
           loupe run Recipes/panda-to-gibbon.yaml --set IMAGE=my-photo.jpg
           loupe run Recipes/filters.yaml --check       # validate only
-        """)
+        """))
 
     @Argument(help: "The recipe file.")
     var recipe: String

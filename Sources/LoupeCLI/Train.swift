@@ -8,7 +8,7 @@ import LoupeTensor
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a classifier, plainly or adversarially (PGD), and save it as .safetensors.",
-        discussion: """
+        discussion: helpText("""
         Data: fashion-mnist (Debian package dataset-fashion-mnist), a folder of IDX files (MNIST),
         or an image folder with one subfolder of PNG/JPEG files per class; add :train or :test to
         pick a split. A checkpoint is written after every epoch (FILE.safetensors, FILE.json with
@@ -16,12 +16,15 @@ struct Train: ParsableCommand {
         at most the epoch in flight: --resume FILE continues it exactly.
 
         Examples:
-          loupe train --data fashion-mnist --arch fashion-cnn --epochs 5 --out fashion.safetensors
-          loupe train --arch fashion-cnn --optimizer sgd --lr 0.05 --schedule cosine --out sgd.safetensors
-          loupe train --adversarial pgd --eps 0.1 --alpha 0.01 --steps 7 --out robust.safetensors
+          loupe train --data fashion-mnist --arch fashion-cnn --epochs 5 \\
+              --out fashion.safetensors
+          loupe train --arch fashion-cnn --optimizer sgd --lr 0.05 --schedule cosine \\
+              --out sgd.safetensors
+          loupe train --adversarial pgd --eps 0.1 --alpha 0.01 --steps 7 \\
+              --out robust.safetensors
           loupe train --resume fashion.safetensors --epochs 10
           loupe train --data my-photos/ --spec my-cnn.yaml --out mine.safetensors
-        """)
+        """))
 
     @Option(help: "Training data: fashion-mnist, an IDX folder or an image folder, optionally :train or :test.")
     var data: String?

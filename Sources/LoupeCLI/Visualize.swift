@@ -9,7 +9,7 @@ import LoupeVis
 struct Visualize: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Feature visualization: optimize an image to excite a filter, neuron or class.",
-        discussion: """
+        discussion: helpText("""
         Objectives: LAYER:CHANNEL (mean of a channel), neuron:LAYER:CHANNEL[:X:Y], deepdream:LAYER,
         class:INDEX or "class:NAME" (logit), prob:NAME (probability), and weighted sums such as
         "blocks.8:12 - 0.5*blocks.8:3". Defaults are Lucid's: Fourier parameterization with color
@@ -19,9 +19,10 @@ struct Visualize: ParsableCommand {
           loupe visualize --objective blocks.8:12
           loupe visualize --objective blocks.8 --channels 0-15 --steps 256
           loupe visualize --objective "class:giant panda" --size 224
-          loupe visualize --model fashion.safetensors --objective class:Sneaker --size 28
-          loupe visualize --objective blocks.8:12 --alpha          (transparent: RGBA PNGs)
-        """)
+          loupe visualize --model fashion.safetensors --objective class:Sneaker \\
+              --size 28
+          loupe visualize --objective blocks.8:12 --alpha  (transparent: RGBA PNGs)
+        """))
 
     @OptionGroup var modelOptions: ModelOptions
 
