@@ -43,6 +43,7 @@ public struct Loupe: ParsableCommand {
             // ArgumentParser's own signals (help, clean exits, validation) keep their wording;
             // Loupe's typed errors print as one line naming what was wrong.
             if exitCode(for: error) == .success { exit(withError: error) }
+            if let code = error as? ExitCode { Foundation.exit(code.rawValue) }  // e.g. 130: stopped by Ctrl-C, saved
             let isParserError = error is ValidationError || String(describing: type(of: error)) == "CommandError"
             let message = isParserError ? fullMessage(for: error) : "loupe: error: \(error)"
             FileHandle.standardError.write(Data((message + "\n").utf8))

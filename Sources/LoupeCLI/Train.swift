@@ -12,8 +12,10 @@ struct Train: ParsableCommand {
         Data: fashion-mnist (Debian package dataset-fashion-mnist), a folder of IDX files (MNIST),
         or an image folder with one subfolder of PNG/JPEG files per class; add :train or :test to
         pick a split. A checkpoint is written after every epoch (FILE.safetensors, FILE.json with
-        what it is, FILE.optim.safetensors with the optimizer state), so an interrupted run loses
-        at most the epoch in flight: --resume FILE continues it exactly.
+        what it is, FILE.optim.safetensors with the optimizer state). Ctrl-C or SIGTERM (a
+        cluster preempting the job) stops after the batch in flight and saves it too, and
+        --resume FILE continues exactly where it stopped (exit status 130 says it stopped
+        early). A kill -9 loses at most the epoch in flight.
 
         Examples:
           loupe train --data fashion-mnist --arch fashion-cnn --epochs 5 \\
@@ -184,7 +186,7 @@ struct Train: ParsableCommand {
         let trainer = Trainer(model: model, config: config)
         var history = previous?.history ?? []
         if let resume, let previous {
-            try trainer.resume(completedEpochs: previous.epochs,
+            try trainer.resume(completedEpochs: previous.epochs, partial: previous.partialEpoch,
                                optimizerState: try TrainedModelFile.loadOptimizerState(for: resume))
         }
         attack?.install(on: trainer)
@@ -197,23 +199,42 @@ struct Train: ParsableCommand {
                  + ", \(config.optimizer.rawValue) lr \(config.learningRate), \(Parallel.threads) threads", quiet: quiet)
         }
 
+        func save(partial: Trainer.PartialEpoch?) throws {
+            var info = TrainedModelFile(architecture: architecture, spec: specText, preset: model.preset, config: config,
+                                        adversarial: attack?.info, data: dataSpec, history: history)
+            info.limit = limitUsed
+            info.partialEpoch = partial
+            try info.save(model: model, optimizerState: trainer.optimizer.state(), to: outPath)
+        }
+
         var bar: ProgressBar?
         var lastRate = 0.0
-        _ = try trainer.train(on: trainData, validation: validation, progress: { p in
-            if p.batch == 1 { bar = ProgressBar("epoch \(p.epoch)/\(p.epochs)", total: p.batches, quiet: quiet) }
+        let stop = StopSignal(message: "stopping after this batch; the checkpoint will hold it")
+        defer { stop.cancel() }
+        _ = try trainer.train(on: trainData, validation: validation, shouldStop: { stop.isRequested }, progress: { p in
+            // A new bar per epoch (epochDone drops the old one), also for a resumed epoch.
+            if bar == nil { bar = ProgressBar("epoch \(p.epoch)/\(p.epochs)", total: p.batches, quiet: quiet) }
             lastRate = p.imagesPerSecond
             bar?.update(p.batch, status: String(format: "loss %.4f acc %.2f%% %.0f img/s", p.loss, p.accuracy * 100, p.imagesPerSecond))
         }, epochDone: { result in
             history.append(result)
-            var info = TrainedModelFile(architecture: architecture, spec: specText, preset: model.preset, config: config,
-                                        adversarial: attack?.info, data: dataSpec, history: history)
-            info.limit = limitUsed
-            try info.save(model: model, optimizerState: trainer.optimizer.state(), to: outPath)
+            bar = nil
+            try save(partial: nil)
             let test = result.testAccuracy.map { String(format: ", test acc %.2f%%", $0 * 100) } ?? ""
             note(String(format: "epoch %d/%d: loss %.4f, train acc %.2f%%", result.epoch, config.epochs, result.loss, result.accuracy * 100)
                  + test + String(format: ", %.0f s; saved %@", result.seconds, outPath), quiet: quiet)
         })
 
+        if stop.isRequested, trainer.completedEpochs < config.epochs {
+            if let partial = trainer.partial {
+                try save(partial: partial)
+                note("interrupted in epoch \(partial.epoch + 1), batch \(partial.batches); saved \(outPath)", quiet: quiet)
+            } else {
+                note("interrupted after epoch \(trainer.completedEpochs); saved \(outPath)", quiet: quiet)
+            }
+            note("continue with: loupe train --resume \(outPath)", quiet: false)
+            throw ExitCode(130)
+        }
         if json {
             let epochs: [[String: Any]] = history.map {
                 ["epoch": $0.epoch, "loss": $0.loss, "accuracy": $0.accuracy, "seconds": $0.seconds,

@@ -98,6 +98,49 @@ final class TrainingTests: XCTestCase {
         }
     }
 
+    /// Ctrl-C mid-epoch: training stops after the batch in flight, the checkpoint records
+    /// where, and a resumed run finishes that epoch and the next exactly as a run that was
+    /// never stopped (weights and the epoch's loss and accuracy, bit for bit).
+    func testStopMidEpochAndResumeIsBitIdentical() throws {
+        let data = try FashionMNIST.train.get().prefix(320)
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = try SequentialSpec.parse(Self.smallSpec)
+        var config = Trainer.Config()
+        (config.epochs, config.batchSize, config.seed, config.schedule) = (2, 64, 5, .cosine(epochs: 0))
+
+        let straight = try spec.build(seed: 3)
+        let straightHistory = try Trainer(model: straight, config: config).train(on: data)
+
+        let first = try spec.build(seed: 3)
+        let firstTrainer = Trainer(model: first, config: config)
+        var batchesRun = 0
+        let done = try firstTrainer.train(on: data, shouldStop: { batchesRun >= 2 }, progress: { _ in batchesRun += 1 })
+        XCTAssertEqual(done.count, 0, "stopped inside the first epoch")
+        let partial = try XCTUnwrap(firstTrainer.partial)
+        XCTAssertEqual([partial.epoch, partial.batches, partial.seen], [0, 2, 128])
+        let path = dir.appendingPathComponent("stopped.safetensors").path
+        var info = TrainedModelFile(architecture: nil, spec: Self.smallSpec, preset: first.preset, config: config,
+                                    adversarial: nil, data: "fashion-mnist", history: [])
+        info.partialEpoch = partial
+        try info.save(model: first, optimizerState: firstTrainer.optimizer.state(), to: path)
+
+        let sidecar = try TrainedModelFile.readSidecar(for: path)
+        XCTAssertEqual(sidecar.partialEpoch, partial)
+        let resumed = try TrainedModelFile.load(path: path)
+        let resumedTrainer = Trainer(model: resumed, config: try sidecar.trainingConfig())
+        try resumedTrainer.resume(completedEpochs: sidecar.epochs, partial: sidecar.partialEpoch,
+                                  optimizerState: try TrainedModelFile.loadOptimizerState(for: path))
+        var firstBatch: Int?
+        let rest = try resumedTrainer.train(on: data, progress: { p in firstBatch = firstBatch ?? p.batch })
+        XCTAssertEqual(firstBatch, 3, "the resumed run starts at the batch after the last one done")
+        XCTAssertEqual(rest.map(\.epoch), [1, 2])
+        XCTAssertEqual(rest.map(\.loss), straightHistory.map(\.loss))
+        XCTAssertEqual(rest.map(\.accuracy), straightHistory.map(\.accuracy))
+        XCTAssertEqual(weights(resumed), weights(straight), "resumed weights differ")
+        XCTAssertNil(resumedTrainer.partial)
+    }
+
     func testSameSeedAnyThreadCountGivesIdenticalWeights() throws {
         let data = try FashionMNIST.train.get().prefix(256)
         let saved = Parallel.threads

@@ -32,6 +32,8 @@ public struct TrainedModelFile: Codable {
     /// Accuracy on the validation data after the last epoch (or training accuracy without it).
     public var accuracy: Double?
     public var history: [Trainer.EpochResult]
+    /// Set when the run was stopped between two batches: `--resume` finishes that epoch.
+    public var partialEpoch: Trainer.PartialEpoch?
 
     public struct AdversarialTrainingInfo: Codable, Equatable, Sendable {
         public var method: String

@@ -46,12 +46,30 @@ public final class Trainer {
         }
     }
 
+    /// An epoch stopped between two batches (Ctrl-C, a cluster's SIGTERM): where it was
+    /// and its running sums, so a resumed run finishes it with the same result.
+    public struct PartialEpoch: Codable, Equatable, Sendable {
+        /// Index of the epoch in flight (0-based) and batches of it already done.
+        public var epoch, batches: Int
+        public var lossSum: Double
+        public var correct, seen: Int
+        public var seconds: Double
+
+        public init(epoch: Int, batches: Int, lossSum: Double, correct: Int, seen: Int, seconds: Double) {
+            (self.epoch, self.batches, self.lossSum, self.correct, self.seen, self.seconds) =
+                (epoch, batches, lossSum, correct, seen, seconds)
+        }
+    }
+
     public let model: Model
     public let config: Config
     public let optimizer: Optimizer
     let parameters: [Parameter]
     /// Epochs already completed (after a resume).
     public private(set) var completedEpochs = 0
+    /// The epoch `train` stopped in when `shouldStop` said so (nil after a full run), or
+    /// the one a resume continues.
+    public private(set) var partial: PartialEpoch?
     /// Optional per-batch transform (e.g. a PGD attack) applied before the update.
     public var transform: ((_ images: Tensor, _ labels: [Int], _ stream: RandomStream) throws -> Tensor)?
 
@@ -66,10 +84,15 @@ public final class Trainer {
         }
     }
 
-    /// Restores optimizer state and the epoch counter from a checkpoint.
-    public func resume(completedEpochs: Int, optimizerState: [String: Tensor]) throws {
+    /// Restores optimizer state and the epoch counter (and the epoch in flight, for a
+    /// checkpoint saved between two batches) from a checkpoint.
+    public func resume(completedEpochs: Int, partial: PartialEpoch? = nil, optimizerState: [String: Tensor]) throws {
+        if let partial, partial.epoch != completedEpochs {
+            throw ModelError.invalid("the checkpoint's epoch in flight (\(partial.epoch + 1)) does not follow its \(completedEpochs) completed epochs")
+        }
         try optimizer.load(state: optimizerState)
         self.completedEpochs = completedEpochs
+        self.partial = partial
     }
 
     /// The order in which epoch `epoch` visits the samples: a keyed Fisher–Yates shuffle.
@@ -87,8 +110,11 @@ public final class Trainer {
     /// `until` (a run to be resumed later: the schedule still spans `config.epochs`).
     /// Calls `progress` after every batch and `epochDone` after every epoch (to
     /// checkpoint); with `validation`, each epoch's result carries its accuracy there.
+    /// When `shouldStop` turns true, training stops after the batch in flight and
+    /// `partial` says where (checkpoint it to lose nothing).
     public func train(
         on data: LabeledImages, until: Int? = nil, validation: LabeledImages? = nil,
+        shouldStop: () -> Bool = { false },
         progress: (Progress) -> Void = { _ in }, epochDone: (EpochResult) throws -> Void = { _ in }
     ) throws -> [EpochResult] {
         guard data.count > 0 else { throw ModelError.invalid("\(data.source): no training images") }
@@ -102,9 +128,12 @@ public final class Trainer {
         while completedEpochs < last {
             let epoch = completedEpochs
             let order = Trainer.permutation(count: data.count, seed: config.seed, epoch: epoch)
-            let start = Date()
-            var (lossSum, correct, seen) = (0.0, 0, 0)
-            for b in 0..<batches {
+            // A resumed epoch picks up its running sums and clock where it stopped.
+            let resumed = partial
+            partial = nil
+            let start = Date(timeIntervalSinceNow: -(resumed?.seconds ?? 0))
+            var (lossSum, correct, seen) = (resumed?.lossSum ?? 0, resumed?.correct ?? 0, resumed?.seen ?? 0)
+            for b in (resumed?.batches ?? 0)..<batches {
                 optimizer.learningRate = schedule.rate(
                     base: config.learningRate, at: Double(epoch) + Double(b) / Double(batches))
                 let indices = Array(order[(b * config.batchSize)..<min((b + 1) * config.batchSize, data.count)])
@@ -129,6 +158,11 @@ public final class Trainer {
                 progress(Progress(epoch: epoch + 1, epochs: config.epochs, batch: b + 1, batches: batches,
                                   loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen),
                                   imagesPerSecond: Double(seen) / max(Date().timeIntervalSince(start), 1e-9)))
+                if b + 1 < batches, shouldStop() {
+                    partial = PartialEpoch(epoch: epoch, batches: b + 1, lossSum: lossSum, correct: correct, seen: seen,
+                                           seconds: Date().timeIntervalSince(start))
+                    return results
+                }
             }
             completedEpochs += 1
             var result = EpochResult(epoch: completedEpochs, loss: lossSum / Double(max(seen, 1)),
@@ -141,6 +175,7 @@ public final class Trainer {
             }
             results.append(result)
             try epochDone(result)
+            if completedEpochs < last, shouldStop() { return results }
         }
         return results
     }
