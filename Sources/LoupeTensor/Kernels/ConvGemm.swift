@@ -61,6 +61,12 @@ func convGather(
         if clamp.active { applyClamp(y, count: units * outUnit, clamp) }
         return
     }
+    if Winograd.applies(geo, m: m) {
+        let u = winogradWeights(w, groups: groups, outputs: m, inputs: geo.channels, flipped: false)
+        defer { u.deallocate() }
+        WinogradPlan(geo, batch: batch, groups: groups, m: m).run(x, u: u, bias: bias, into: y, clamp: clamp)
+        return
+    }
     let pointwise = geo.isPointwise
     // A pointwise conv tiles by columns of ~64K floats of output: OpenBLAS zeroes C before
     // adding the product into it (beta = 0), and a tile that stays in cache between the two
@@ -202,6 +208,17 @@ func convInputGradient(
         return
     }
     let taps = geo.taps, c = geo.channels
+    let back = ConvGeometry(
+        channels: m, inH: geo.outH, inW: geo.outW, outH: geo.inH, outW: geo.inW, kh: geo.kh, kw: geo.kw,
+        stride: 1, dilation: geo.dilation,
+        padTop: (geo.kh - 1) * geo.dilation - geo.padTop, padLeft: (geo.kw - 1) * geo.dilation - geo.padLeft)
+    if Winograd.applies(back, m: c) {
+        // Transforms the flipped filters straight from `w`, without building them first.
+        let u = winogradWeights(w, groups: groups, outputs: c, inputs: m, flipped: true)
+        defer { u.deallocate() }
+        WinogradPlan(back, batch: batch, groups: groups, m: c).run(dy, u: u, bias: nil, into: dx, clamp: .none)
+        return
+    }
     // flipped[g·C + ch, r·taps + (taps−1−t)] = w[g·M + r, ch·taps + t]
     let flipped = UnsafeMutablePointer<Float>.allocate(capacity: groups * c * m * taps)
     defer { flipped.deallocate() }
@@ -214,10 +231,6 @@ func convInputGradient(
             }
         }
     }
-    let back = ConvGeometry(
-        channels: m, inH: geo.outH, inW: geo.outW, outH: geo.inH, outW: geo.inW, kh: geo.kh, kw: geo.kw,
-        stride: 1, dilation: geo.dilation,
-        padTop: (geo.kh - 1) * geo.dilation - geo.padTop, padLeft: (geo.kw - 1) * geo.dilation - geo.padLeft)
     convGather(dy, batch: batch, groups: groups, back, weights: flipped, m: c, bias: nil, into: dx)
 }
 
