@@ -5,6 +5,18 @@ import XCTest
 /// The Winograd F(2×2, 3×3) path of 3×3 stride-1 convs (forward and the gather-form input
 /// gradient) against the naive loops of ConvReference.swift, which share nothing with it.
 final class WinogradTests: XCTestCase {
+    /// The real threshold; each test lowers it so that small, fast shapes take the path.
+    var minChannels = 0
+
+    override func setUp() {
+        minChannels = Winograd.minChannels
+        Winograd.minChannels = 1
+    }
+
+    override func tearDown() {
+        Winograd.minChannels = minChannels
+    }
+
     struct Case {
         var input: [Int]
         var outChannels: Int
@@ -40,6 +52,9 @@ final class WinogradTests: XCTestCase {
         // Asymmetric padding, and padding 3: the input gradient's gather crops by 1.
         Case(input: [2, 8, 6, 7], outChannels: 12, padding: Padding2D(top: 0, bottom: 2, left: 2, right: 1)),
         Case(input: [1, 8, 4, 5], outChannels: 8, padding: Padding2D(top: 3, bottom: 1, left: 1, right: 3)),
+        // One and three output channels (the input gradient: one and three input channels).
+        Case(input: [2, 12, 9, 6], outChannels: 1, padding: .symmetric(1), activation: .relu),
+        Case(input: [1, 10, 5, 10], outChannels: 3, padding: .symmetric(1)),
         // Groups: each group its own transformed weights.
         Case(input: [2, 16, 9, 7], outChannels: 16, padding: .symmetric(1), groups: 2, activation: .relu),
         // Several blocks at the default sizes, some spanning two images.
@@ -97,10 +112,10 @@ final class WinogradTests: XCTestCase {
         let saved = (Winograd.blockFloats, Winograd.minBlockTiles)
         (Winograd.blockFloats, Winograd.minBlockTiles) = (1, 1)
         defer { (Winograd.blockFloats, Winograd.minBlockTiles) = saved }
-        let c = Case(input: [3, 8, 9, 13], outChannels: 8, padding: .symmetric(1), activation: .relu)
+        let c = Case(input: [3, 8, 9, 5], outChannels: 8, padding: .symmetric(1), activation: .relu)
         let plan = WinogradPlan(c.forward, batch: 3, groups: 1, m: 8)
-        XCTAssertEqual(plan.blockRows, 2)  // 8 tiles ≥ M, at 7 tiles per row
-        XCTAssertEqual(plan.blocks, 8)     // 3 images × 5 tile rows: blocks 2 and 5 straddle two images
+        XCTAssertEqual(plan.blockRows, 2)  // M·C/(M + C) = 4 tiles, at 3 tiles per row
+        XCTAssertEqual(plan.blocks, 8)     // 3 images × 5 tile rows: block 2 straddles two images
         let x = randomTensor(c.input, seed: 1), w = randomTensor(c.weight, seed: 2, scale: 0.3)
         let b = randomTensor([8], seed: 3)
         let y = try x.conv2d(weight: w, bias: b, padding: c.padding, activation: c.activation)
@@ -109,13 +124,16 @@ final class WinogradTests: XCTestCase {
     }
 
     func testDispatch() {
+        Winograd.minChannels = minChannels
         func geo(_ channels: Int, k: Int = 3, stride: Int = 1, dilation: Int = 1) -> ConvGeometry {
             ConvGeometry(channels: channels, inH: 14, inW: 14, outH: 14 / stride, outW: 14 / stride, kh: k, kw: k,
                          stride: stride, dilation: dilation, padTop: 1, padLeft: 1)
         }
         XCTAssert(Winograd.applies(geo(32), m: 64))
-        XCTAssertFalse(Winograd.applies(geo(1), m: 32))  // Fashion-MNIST's first conv
-        XCTAssertFalse(Winograd.applies(geo(32), m: 1))  // …and its input gradient
+        XCTAssertFalse(Winograd.applies(geo(1), m: 32))  // Fashion-MNIST's first conv…
+        XCTAssert(Winograd.applies(geo(32), m: 1))       // …but not its input gradient
+        XCTAssertFalse(Winograd.applies(geo(3), m: 64))  // VGG's first conv
+        XCTAssertFalse(Winograd.applies(geo(16), m: 64))
         XCTAssertFalse(Winograd.applies(geo(32, stride: 2), m: 64))
         XCTAssertFalse(Winograd.applies(geo(32, dilation: 2), m: 64))
         XCTAssertFalse(Winograd.applies(geo(32, k: 5), m: 64))

@@ -30,21 +30,23 @@ public enum Winograd {
         ProcessInfo.processInfo.environment["LOUPE_WINOGRAD"].map { $0 != "0" } ?? true
 
     /// Whether a gather-form conv with `m` output channels per group takes this path: a 3×3
-    /// stride-1 undilated window, and enough channels on both sides that the 16 small GEMMs
-    /// beat one im2col GEMM (see `minChannels`).
+    /// stride-1 undilated window over at least `minChannels` input channels per group.
     static func applies(_ geo: ConvGeometry, m: Int) -> Bool {
         enabled && geo.kh == 3 && geo.kw == 3 && geo.stride == 1 && geo.dilation == 1
-            && geo.channels >= minChannels && m >= minChannels
+            && geo.channels >= minChannels && m > 0
     }
 
-    /// Below this many input or output channels im2col wins: the GEMMs get too thin for
-    /// OpenBLAS to run near its peak, and the transforms (per channel, not per product)
-    /// stop being cheap next to them.
-    nonisolated(unsafe) static var minChannels = 8
+    /// Below this many input channels im2col wins: its one GEMM sums over 9·C, each of
+    /// Winograd's 16 over only C, and with C = 16 those are too short for OpenBLAS to run
+    /// near its peak (16→64 channels at 28×28: 0.87× im2col; 32→64 at 14×14, batch 128:
+    /// 1.2–1.5×; 3→64, VGG's first conv: 0.4×). Few output channels, on the other hand,
+    /// favour Winograd: im2col then spends its time unfolding 9·C rows for a GEMM with
+    /// M = 1 to 3 (the input gradients of Fashion-MNIST's and VGG's first convs: 1.6×).
+    nonisolated(unsafe) static var minChannels = 32
 
-    /// About this many floats of transformed input per block (a few hundred tiles at 64
-    /// channels), so a block is still in cache when its GEMMs read it.
-    nonisolated(unsafe) static var blockFloats = 1 << 18
+    /// About this many floats of transformed input and output per block (256 tiles at 64
+    /// channels in and out), so a block is still in cache when its GEMMs read it.
+    nonisolated(unsafe) static var blockFloats = 1 << 19
     /// Fewer tiles than this make GEMMs too narrow to run at speed.
     nonisolated(unsafe) static var minBlockTiles = 128
 }
@@ -58,9 +60,12 @@ struct WinogradPlan {
     let tileRows: Int, blockRows: Int
     var blocks: Int { (tileRows + blockRows - 1) / blockRows }
     var channels: Int { geo.channels }
-    /// Scratch per block: V [16, C, tiles] then M [16, M, tiles].
-    var vCount: Int { 16 * channels * blockRows * tilesW }
-    var scratchCount: Int { vCount + 16 * m * blockRows * tilesW }
+    /// Scratch per block: V [16, C, tiles] then M [16, M, tiles], rows `rowStride` apart.
+    var scratchCount: Int { 16 * (channels + m) * rowStride(blockRows * tilesW) }
+
+    /// Rows of V and M hold a block's tiles and 8 floats of slack: the transforms then load
+    /// and store whole 8-lane vectors, even past a block's last tile (the GEMMs skip it).
+    func rowStride(_ tiles: Int) -> Int { tiles + 8 }
 
     init(_ geo: ConvGeometry, batch: Int, groups: Int, m: Int) {
         self.geo = geo
@@ -70,11 +75,12 @@ struct WinogradPlan {
         tilesH = (geo.outH + 1) / 2
         tilesW = (geo.outW + 1) / 2
         tileRows = batch * tilesH
-        // Enough tiles that the block's V fills about `blockFloats`, at least
-        // `minBlockTiles`, and at least M: each block's GEMMs read all of U (16·M·C) once
-        // more, which should cost no more than the block's own V (16·C·tiles).
-        let c = Swift.max(geo.channels, 1)
-        let tiles = Swift.max(Winograd.blockFloats / (16 * c), Winograd.minBlockTiles, m)
+        // Enough tiles that the block's V and M fill about `blockFloats`, at least
+        // `minBlockTiles`, and at least M·C/(M + C): each block's GEMMs read all of U
+        // (16·M·C) once more, which should cost no more than the block's own V and M
+        // (16·(C + M)·tiles).
+        let c = geo.channels
+        let tiles = Swift.max(Winograd.blockFloats / (16 * (c + m)), Winograd.minBlockTiles, m * c / Swift.max(m + c, 1))
         blockRows = Swift.min(tileRows, Swift.max(1, (tiles + tilesW - 1) / tilesW))
     }
 
@@ -104,7 +110,7 @@ struct WinogradPlan {
     ) {
         let g = item / blocks, b = item % blocks
         let rows = b * blockRows ..< Swift.min(tileRows, (b + 1) * blockRows)
-        let ld = rows.count * tilesW
+        let tiles = rows.count * tilesW, ld = rowStride(tiles)
         let c = channels
         let v = scratch, mm = scratch + 16 * c * ld
         if parallel {
@@ -114,7 +120,7 @@ struct WinogradPlan {
         }
         let ug = u + g * 16 * m * c
         func product(_ xi: Int) {
-            gemm(m: m, n: ld, k: c, a: ug + xi * m * c, lda: c, b: v + xi * c * ld, ldb: ld,
+            gemm(m: m, n: tiles, k: c, a: ug + xi * m * c, lda: c, b: v + xi * c * ld, ldb: ld,
                  c: mm + xi * m * ld, ldc: ld, parallel: false)
         }
         if parallel {
@@ -140,7 +146,7 @@ struct WinogradPlan {
         _ x: UnsafePointer<Float>, group g: Int, rows: Range<Int>, channels range: Range<Int>,
         into v: UnsafeMutablePointer<Float>
     ) {
-        let geo = self.geo, c = channels, ld = rows.count * tilesW
+        let geo = self.geo, c = channels, ld = rowStride(rows.count * tilesW)
         // E/O lines long enough for the last 8-lane chunk's loads at tx + 1.
         let line = (tilesW + 7) / 8 * 8 + 8
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 8 * line) { buffer in
@@ -154,11 +160,12 @@ struct WinogradPlan {
                         let src = iy >= 0 && iy < geo.inH ? plane + iy * geo.inW : nil
                         splitRow(src, even: lines + 2 * i * line, odd: lines + (2 * i + 1) * line, count: line)
                     }
+                    // Lanes past the row's last tile spill into the next row's first tiles, which
+                    // that row (next in this loop) overwrites, or into the slack after the block.
                     let out = v + ch * ld + (r - rows.lowerBound) * tilesW
                     var tx = 0
                     while tx < tilesW {
-                        transformTiles(lines + tx, line: line, into: out + tx, stride: c * ld,
-                                       lanes: Swift.min(8, tilesW - tx))
+                        transformTiles(lines + tx, line: line, into: out + tx, stride: c * ld)
                         tx += 8
                     }
                 }
@@ -188,9 +195,17 @@ struct WinogradPlan {
             odd[k] = at(2 * k + 1 - pl)
         }
         let base = src - pl
-        for k in lo..<hi {
+        var k = lo
+        while k + 8 <= hi {
+            let pairs = UnsafeRawPointer(base + 2 * k).loadUnaligned(as: SIMD16<Float>.self)
+            storeVector(pairs.evenHalf, even + k)
+            storeVector(pairs.oddHalf, odd + k)
+            k += 8
+        }
+        while k < hi {
             even[k] = base[2 * k]
             odd[k] = base[2 * k + 1]
+            k += 1
         }
         for k in hi..<count {
             even[k] = at(2 * k - pl)
@@ -202,7 +217,7 @@ struct WinogradPlan {
     /// long, already offset to the first tile); ξ = 4i + j goes to out[ξ·stride + lane].
     @inline(__always)
     private func transformTiles(
-        _ lines: UnsafeMutablePointer<Float>, line: Int, into out: UnsafeMutablePointer<Float>, stride: Int, lanes: Int
+        _ lines: UnsafeMutablePointer<Float>, line: Int, into out: UnsafeMutablePointer<Float>, stride: Int
     ) {
         // Column streams of the 4×4 tile: d[i][0] = E_i[tx], d[i][1] = O_i[tx],
         // d[i][2] = E_i[tx+1], d[i][3] = O_i[tx+1].
@@ -220,10 +235,10 @@ struct WinogradPlan {
         // Then B along each row: columns r0 − r2, r1 + r2, r2 − r1, r1 − r3.
         @inline(__always) func store(_ i: Int, _ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ d: SIMD8<Float>) {
             let o = out + 4 * i * stride
-            storePartial(a - c, o, lanes)
-            storePartial(b + c, o + stride, lanes)
-            storePartial(c - b, o + 2 * stride, lanes)
-            storePartial(b - d, o + 3 * stride, lanes)
+            storeVector(a - c, o)
+            storeVector(b + c, o + stride)
+            storeVector(c - b, o + 2 * stride)
+            storeVector(b - d, o + 3 * stride)
         }
         store(0, c0.0, c1.0, c2.0, c3.0)
         store(1, c0.1, c1.1, c2.1, c3.1)
@@ -237,7 +252,7 @@ struct WinogradPlan {
         _ mm: UnsafePointer<Float>, group g: Int, rows: Range<Int>, outputs range: Range<Int>,
         bias: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>, _ clamp: ClampRange
     ) {
-        let geo = self.geo, ld = rows.count * tilesW, stride = m * ld
+        let geo = self.geo, ld = rowStride(rows.count * tilesW), stride = m * ld
         let lo = SIMD8<Float>(repeating: clamp.lower), hi = SIMD8<Float>(repeating: clamp.upper)
         let pairs = geo.outW / 2  // tiles whose two output columns both exist
         for o in range {
@@ -251,7 +266,8 @@ struct WinogradPlan {
                 var tx = 0
                 while tx < tilesW {
                     let lanes = Swift.min(8, tilesW - tx)
-                    @inline(__always) func s(_ xi: Int) -> SIMD8<Float> { loadPartial(src + xi * stride + tx, lanes) }
+                    // Lanes past the row's end read the next row's tiles or the slack: computed, not stored.
+                    @inline(__always) func s(_ xi: Int) -> SIMD8<Float> { loadVector(src + xi * stride + tx) }
                     // Aᵀ down each column: rows m0 + m1 + m2 and m1 − m2 − m3.
                     @inline(__always) func down(_ j: Int) -> (SIMD8<Float>, SIMD8<Float>) {
                         let m1 = s(4 + j), m2 = s(8 + j)
@@ -283,6 +299,13 @@ struct WinogradPlan {
     @inline(__always)
     private func interleave(_ even: SIMD8<Float>, _ odd: SIMD8<Float>, into row: UnsafeMutablePointer<Float>,
                             full: Int, lanes: Int) {
+        if full == 8 {
+            var pairs = SIMD16<Float>()
+            pairs.evenHalf = even
+            pairs.oddHalf = odd
+            UnsafeMutableRawPointer(row).storeBytes(of: pairs, as: SIMD16<Float>.self)
+            return
+        }
         for l in 0..<full {
             row[2 * l] = even[l]
             row[2 * l + 1] = odd[l]
@@ -296,40 +319,64 @@ struct WinogradPlan {
 /// back through it: `w` is then [groups·inputs, outputs·9] (the forward conv's weight) and
 /// f = w[g·inputs + i, o] rotated by 180°, as `convInputGradient` would build it. Returned
 /// as a fresh [groups, 16, outputs, inputs] buffer the caller deallocates.
+///
+/// Eight filters (neighbouring i) at a time, so each of the 16 results is one contiguous
+/// 8-float store: VGG's 512×512 layers transform 262K filters per call.
 func winogradWeights(
     _ w: UnsafePointer<Float>, groups: Int, outputs: Int, inputs: Int, flipped: Bool
 ) -> UnsafeMutablePointer<Float> {
     let plane = outputs * inputs
     let u = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(groups * 16 * plane, 1))
+    // Filter (o, i) of group g starts at `first + o·oStep + i·iStep`; its tap t is at +t,
+    // or at +(8 − t) when flipped.
+    let oStep = flipped ? 9 : inputs * 9, iStep = flipped ? outputs * 9 : 9
+    let groupStep = outputs * inputs * 9
     parallelChannels(groups * outputs) { range in
         for go in range {
             let g = go / outputs, o = go % outputs
             let dst = u + g * 16 * plane + o * inputs
-            for i in 0..<inputs {
-                let t: SIMD16<Float>
-                if flipped {
-                    let src = w + (g * inputs + i) * outputs * 9 + o * 9
-                    t = transformFilter { src[8 - $0] }
-                } else {
-                    let src = w + go * inputs * 9 + i * 9
-                    t = transformFilter { src[$0] }
+            let filters = w + g * groupStep + o * oStep
+            var i = 0
+            while i < inputs {
+                let lanes = Swift.min(8, inputs - i), first = filters + i * iStep
+                @inline(__always) func tap(_ t: Int) -> SIMD8<Float> {
+                    var v = SIMD8<Float>()
+                    let p = first + (flipped ? 8 - t : t)
+                    for l in 0..<lanes { v[l] = p[l * iStep] }
+                    return v
                 }
-                for xi in 0..<16 { dst[xi * plane + i] = t[xi] }
+                transformFilter(tap(0), tap(1), tap(2), tap(3), tap(4), tap(5), tap(6), tap(7), tap(8)) { xi, v in
+                    storePartial(v, dst + xi * plane + i, lanes)
+                }
+                i += 8
             }
         }
     }
     return u
 }
 
-/// G f Gᵀ for one 3×3 filter (f(k) is tap k, row-major), as 16 floats row-major: G down
-/// each column (f₀, ½(f₀+f₁+f₂), ½(f₀−f₁+f₂), f₂), then the same along each row.
+/// G f Gᵀ for 3×3 filters f (taps row-major, one filter per lane), handed to `store` as
+/// (ξ, vector), ξ row-major: G down each column (f₀, ½(f₀+f₁+f₂), ½(f₀−f₁+f₂), f₂), then
+/// the same along each row.
 @inline(__always)
-func transformFilter(_ f: (Int) -> Float) -> SIMD16<Float> {
-    @inline(__always) func g3(_ a: Float, _ b: Float, _ c: Float) -> (Float, Float, Float, Float) {
+func transformFilter(
+    _ f0: SIMD8<Float>, _ f1: SIMD8<Float>, _ f2: SIMD8<Float>, _ f3: SIMD8<Float>, _ f4: SIMD8<Float>,
+    _ f5: SIMD8<Float>, _ f6: SIMD8<Float>, _ f7: SIMD8<Float>, _ f8: SIMD8<Float>,
+    store: (Int, SIMD8<Float>) -> Void
+) {
+    typealias V = SIMD8<Float>
+    @inline(__always) func g3(_ a: V, _ b: V, _ c: V) -> (V, V, V, V) {
         (a, 0.5 * (a + b + c), 0.5 * (a - b + c), c)
     }
-    let c0 = g3(f(0), f(3), f(6)), c1 = g3(f(1), f(4), f(7)), c2 = g3(f(2), f(5), f(8))
-    let r0 = g3(c0.0, c1.0, c2.0), r1 = g3(c0.1, c1.1, c2.1)
-    let r2 = g3(c0.2, c1.2, c2.2), r3 = g3(c0.3, c1.3, c2.3)
-    return SIMD16(r0.0, r0.1, r0.2, r0.3, r1.0, r1.1, r1.2, r1.3, r2.0, r2.1, r2.2, r2.3, r3.0, r3.1, r3.2, r3.3)
+    let c0 = g3(f0, f3, f6), c1 = g3(f1, f4, f7), c2 = g3(f2, f5, f8)
+    @inline(__always) func row(_ k: Int, _ r: (V, V, V, V)) {
+        store(4 * k, r.0)
+        store(4 * k + 1, r.1)
+        store(4 * k + 2, r.2)
+        store(4 * k + 3, r.3)
+    }
+    row(0, g3(c0.0, c1.0, c2.0))
+    row(1, g3(c0.1, c1.1, c2.1))
+    row(2, g3(c0.2, c1.2, c2.2))
+    row(3, g3(c0.3, c1.3, c2.3))
 }
