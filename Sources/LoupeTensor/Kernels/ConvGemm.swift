@@ -6,6 +6,10 @@
 /// channel) and its GEMM (by 48-row blocks). Each item's arithmetic is the same whichever
 /// thread runs it, so results are bit-identical for any `Parallel.threads`.
 ///
+/// 3×3 stride-1 gather convs with enough input channels go to Winograd F(2×2, 3×3)
+/// instead (Winograd.swift), the same convs in both directions: forward and the stride-1
+/// input gradient.
+///
 /// Weights are always a [groups·M, channels·kh·kw] matrix: M rows per group, the columns
 /// in im2col row order. conv2d's weight [Cout, Cin/g, kh, kw] is that matrix with M = Cout/g;
 /// convTranspose2d's [Cin, Cout/g, kh, kw] is it with M = Cin/g.

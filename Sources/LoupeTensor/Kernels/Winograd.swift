@@ -4,7 +4,7 @@ import Foundation
 /// Neural Networks", 2015) for 3×3 stride-1 undilated convs in gather form.
 ///
 /// Each 2×2 block of outputs of one (output channel m, input channel c) pair is
-///     Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d Bᵀᵀ) ] A
+///     Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A
 /// with g the 3×3 filter and d the 4×4 input tile it reads (tiles overlap by 2):
 ///
 ///     Bᵀ = ⎡1  0 −1  0⎤      G = ⎡1    0    0  ⎤      Aᵀ = ⎡1  1  1  0⎤
