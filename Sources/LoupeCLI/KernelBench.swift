@@ -40,6 +40,8 @@ public enum KernelBench {
     struct ConvCase {
         let name: String
         let channels: Int, outChannels: Int, size: Int, kernel: Int, padding: Int, groups: Int
+        /// Forces the im2col path for 3×3 convs that would take Winograd's (a comparison line).
+        var im2col = false
 
         /// 2 × (2·N·Cout·Hout·Wout·(Cin/groups)·k·k): forward and input gradient cost the same.
         func flops(batch: Int) -> Double {
@@ -51,7 +53,11 @@ public enum KernelBench {
         ConvCase(name: "conv3x3_1_28", channels: 1, outChannels: 32, size: 28, kernel: 3, padding: 1, groups: 1),
         ConvCase(name: "conv3x3_3_224", channels: 3, outChannels: 64, size: 224, kernel: 3, padding: 1, groups: 1),
         ConvCase(name: "conv3x3_64_56", channels: 64, outChannels: 64, size: 56, kernel: 3, padding: 1, groups: 1),
+        ConvCase(name: "conv3x3_64_56_im2col", channels: 64, outChannels: 64, size: 56, kernel: 3, padding: 1,
+                 groups: 1, im2col: true),
         ConvCase(name: "conv3x3_256_14", channels: 256, outChannels: 256, size: 14, kernel: 3, padding: 1, groups: 1),
+        ConvCase(name: "conv3x3_256_14_im2col", channels: 256, outChannels: 256, size: 14, kernel: 3, padding: 1,
+                 groups: 1, im2col: true),
         ConvCase(name: "conv1x1_192_28", channels: 192, outChannels: 32, size: 28, kernel: 1, padding: 0, groups: 1),
         ConvCase(name: "depthwise5x5_480_14", channels: 480, outChannels: 480, size: 14, kernel: 5, padding: 2,
                  groups: 480),
@@ -82,6 +88,9 @@ public enum KernelBench {
                                             std: 0.1, stream: RandomStream(seed: 2, key: [4]))
             let seed = try Tensor.randomNormal([batch, c.outChannels, c.size, c.size], stream: RandomStream(seed: 2, key: [5]))
             bodies.append {
+                let saved = Winograd.enabled
+                Winograd.enabled = saved && !c.im2col
+                defer { Winograd.enabled = saved }
                 x.zeroGrad()
                 let y = try x.conv2d(weight: w, padding: .symmetric(c.padding), groups: c.groups)
                 try y.backward(seed: seed)

@@ -6,6 +6,10 @@
 /// channel) and its GEMM (by 48-row blocks). Each item's arithmetic is the same whichever
 /// thread runs it, so results are bit-identical for any `Parallel.threads`.
 ///
+/// 3×3 stride-1 gather convs with enough input channels go to Winograd F(2×2, 3×3)
+/// instead (Winograd.swift), the same convs in both directions: forward and the stride-1
+/// input gradient.
+///
 /// Weights are always a [groups·M, channels·kh·kw] matrix: M rows per group, the columns
 /// in im2col row order. conv2d's weight [Cout, Cin/g, kh, kw] is that matrix with M = Cout/g;
 /// convTranspose2d's [Cin, Cout/g, kh, kw] is it with M = Cin/g.
@@ -61,8 +65,15 @@ func convGather(
         if clamp.active { applyClamp(y, count: units * outUnit, clamp) }
         return
     }
+    // Few input channels (a first layer) or few outputs (its input gradient): direct.
     if prefersDirectConv(geo, m: m, groups: groups) {
         directConv(x, batch: batch, geo, weights: w, m: m, bias: bias, into: y, clamp: clamp)
+        return
+    }
+    if Winograd.applies(geo, m: m) {
+        let u = winogradWeights(w, groups: groups, outputs: m, inputs: geo.channels, flipped: false)
+        defer { u.deallocate() }
+        WinogradPlan(geo, batch: batch, groups: groups, m: m).run(x, u: u, bias: bias, into: y, clamp: clamp)
         return
     }
     let pointwise = geo.isPointwise
@@ -206,6 +217,18 @@ func convInputGradient(
         return
     }
     let taps = geo.taps, c = geo.channels
+    let back = ConvGeometry(
+        channels: m, inH: geo.outH, inW: geo.outW, outH: geo.inH, outW: geo.inW, kh: geo.kh, kw: geo.kw,
+        stride: 1, dilation: geo.dilation,
+        padTop: (geo.kh - 1) * geo.dilation - geo.padTop, padLeft: (geo.kw - 1) * geo.dilation - geo.padLeft)
+    // The direct kernel (taken by convGather below) beats Winograd when few channels come out.
+    if Winograd.applies(back, m: c), !prefersDirectConv(back, m: c, groups: groups) {
+        // Transforms the flipped filters straight from `w`, without building them first.
+        let u = winogradWeights(w, groups: groups, outputs: c, inputs: m, flipped: true)
+        defer { u.deallocate() }
+        WinogradPlan(back, batch: batch, groups: groups, m: c).run(dy, u: u, bias: nil, into: dx, clamp: .none)
+        return
+    }
     // flipped[g·C + ch, r·taps + (taps−1−t)] = w[g·M + r, ch·taps + t]
     let flipped = UnsafeMutablePointer<Float>.allocate(capacity: groups * c * m * taps)
     defer { flipped.deallocate() }
@@ -218,10 +241,6 @@ func convInputGradient(
             }
         }
     }
-    let back = ConvGeometry(
-        channels: m, inH: geo.outH, inW: geo.outW, outH: geo.inH, outW: geo.inW, kh: geo.kh, kw: geo.kw,
-        stride: 1, dilation: geo.dilation,
-        padTop: (geo.kh - 1) * geo.dilation - geo.padTop, padLeft: (geo.kw - 1) * geo.dilation - geo.padLeft)
     convGather(dy, batch: batch, groups: groups, back, weights: flipped, m: c, bias: nil, into: dx)
 }
 

@@ -18,7 +18,8 @@ extension Tensor {
     ///
     /// Output size per axis: (i + pad_before + pad_after − d·(k−1) − 1) / s + 1.
     /// Depthwise convs (groups == Cin == Cout) run a direct SIMD kernel, 1×1 stride-1
-    /// unpadded convs a plain GEMM, everything else im2col + GEMM. The input gradient is
+    /// unpadded convs a plain GEMM, 3×3 stride-1 convs over ≥ 32 channels per group
+    /// Winograd F(2×2, 3×3) (Kernels/Winograd.swift), everything else im2col + GEMM. The input gradient is
     /// the transposed convolution with the same filters (DeconvNet's backward pass);
     /// the weight gradient is skipped entirely for frozen weights.
     public func conv2d(

@@ -1,0 +1,197 @@
+@testable import LoupeTensor
+import LoupeTesting
+import XCTest
+
+/// The Winograd F(2×2, 3×3) path of 3×3 stride-1 convs (forward and the gather-form input
+/// gradient) against the naive loops of ConvReference.swift, which share nothing with it.
+final class WinogradTests: XCTestCase {
+    /// The real threshold; each test lowers it so that small, fast shapes take the path.
+    var minChannels = 0
+
+    override func setUp() {
+        minChannels = Winograd.minChannels
+        Winograd.minChannels = 1
+    }
+
+    override func tearDown() {
+        Winograd.minChannels = minChannels
+    }
+
+    struct Case {
+        var input: [Int]
+        var outChannels: Int
+        var padding: Padding2D
+        var groups = 1
+        var activation = FusedActivation.none
+
+        var weight: [Int] { [outChannels, input[1] / groups, 3, 3] }
+        var config: ConvConfig { ConvConfig(input: input, weight: weight, padding: padding, groups: groups) }
+        var outH: Int { input[2] + padding.top + padding.bottom - 2 }
+        var outW: Int { input[3] + padding.left + padding.right - 2 }
+
+        /// The geometries convGather and convInputGradient see for this conv.
+        var forward: ConvGeometry {
+            ConvGeometry(channels: input[1] / groups, inH: input[2], inW: input[3], outH: outH, outW: outW,
+                         kh: 3, kw: 3, stride: 1, dilation: 1, padTop: padding.top, padLeft: padding.left)
+        }
+        var backward: ConvGeometry {
+            ConvGeometry(channels: outChannels / groups, inH: outH, inW: outW, outH: input[2], outW: input[3],
+                         kh: 3, kw: 3, stride: 1, dilation: 1, padTop: 2 - padding.top, padLeft: 2 - padding.left)
+        }
+    }
+
+    static let cases: [Case] = [
+        // Odd height and width: the last tile row and column keep only their first output.
+        Case(input: [2, 8, 7, 9], outChannels: 8, padding: .symmetric(1), activation: .relu),
+        // Images smaller than one 4×4 tile.
+        Case(input: [1, 12, 3, 2], outChannels: 9, padding: .symmetric(1)),
+        Case(input: [3, 8, 1, 1], outChannels: 8, padding: .symmetric(1), activation: .relu6),
+        // Padding 0 (the input gradient then pads by 2) and 2 (it then pads by 0).
+        Case(input: [3, 16, 6, 5], outChannels: 10, padding: .zero),
+        Case(input: [1, 9, 5, 8], outChannels: 16, padding: .symmetric(2), activation: .relu),
+        // Asymmetric padding, and padding 3: the input gradient's gather crops by 1.
+        Case(input: [2, 8, 6, 7], outChannels: 12, padding: Padding2D(top: 0, bottom: 2, left: 2, right: 1)),
+        Case(input: [1, 8, 4, 5], outChannels: 8, padding: Padding2D(top: 3, bottom: 1, left: 1, right: 3)),
+        // One and three output channels (the input gradient: one and three input channels).
+        Case(input: [2, 12, 9, 6], outChannels: 1, padding: .symmetric(1), activation: .relu),
+        Case(input: [1, 10, 5, 10], outChannels: 3, padding: .symmetric(1)),
+        // Groups: each group its own transformed weights.
+        Case(input: [2, 16, 9, 7], outChannels: 16, padding: .symmetric(1), groups: 2, activation: .relu),
+        // Several blocks at the default sizes, some spanning two images.
+        Case(input: [3, 32, 22, 19], outChannels: 24, padding: .symmetric(1), activation: .relu),
+    ]
+
+    /// max |a − b| over max |reference|: the error relative to the output's scale.
+    func relativeError(_ a: [Float], _ reference: [Float]) -> Float {
+        let scale = reference.map(abs).max() ?? 0
+        let err = zip(a, reference).map { abs($0 - $1) }.max() ?? 0
+        return err / max(scale, 1e-30)
+    }
+
+    func clamped(_ v: [Float], _ activation: FusedActivation) -> [Float] {
+        switch activation {
+        case .none: return v
+        case .relu: return v.map { max($0, 0) }
+        case .relu6: return v.map { min(max($0, 0), 6) }
+        }
+    }
+
+    func testForwardMatchesDirectConvolution() throws {
+        for (i, c) in Self.cases.enumerated() {
+            XCTAssert(Winograd.applies(c.forward, m: c.outChannels / c.groups), "case \(i) would not use Winograd")
+            let x = randomTensor(c.input, seed: UInt64(10 + i))
+            let w = randomTensor(c.weight, seed: UInt64(40 + i), scale: 0.3)
+            let b = randomTensor([c.outChannels], seed: UInt64(70 + i))
+            let y = try x.conv2d(weight: w, bias: b, padding: c.padding, groups: c.groups, activation: c.activation)
+            let reference = naiveConv2d(x, w, b, c.config)
+            XCTAssertEqual(y.shape, reference.shape, "case \(i)")
+            let err = relativeError(y.scalars, clamped(reference.values, c.activation))
+            XCTAssertLessThan(err, 1e-4, "case \(i): \(c.input) → \(c.outChannels), padding \(c.padding)")
+        }
+    }
+
+    func testInputGradientMatchesDirectTransposedConvolution() throws {
+        for (i, c) in Self.cases.enumerated() {
+            XCTAssert(Winograd.applies(c.backward, m: c.input[1] / c.groups), "case \(i) would not use Winograd")
+            let x = randomTensor(c.input, seed: UInt64(10 + i)).requiringGrad()
+            let w = randomTensor(c.weight, seed: UInt64(40 + i), scale: 0.3)
+            let y = try x.conv2d(weight: w, padding: c.padding, groups: c.groups)
+            let seed = randomTensor(y.shape, seed: UInt64(90 + i))
+            try y.backward(seed: seed)
+            // dx is the transposed conv of dy with the same weight and padding.
+            let reference = naiveConvTranspose2d(seed, w, nil, c.config)
+            XCTAssertEqual(reference.shape, c.input, "case \(i)")
+            let err = relativeError(x.grad?.scalars ?? [], reference.values)
+            XCTAssertLessThan(err, 1e-4, "case \(i): \(c.input) → \(c.outChannels), padding \(c.padding)")
+        }
+    }
+
+    /// Blocks of a few tile rows (the smallest the sizing allows) split images across
+    /// blocks and blocks across images.
+    func testSmallBlocks() throws {
+        let saved = (Winograd.blockFloats, Winograd.minBlockTiles)
+        (Winograd.blockFloats, Winograd.minBlockTiles) = (1, 1)
+        defer { (Winograd.blockFloats, Winograd.minBlockTiles) = saved }
+        let c = Case(input: [3, 8, 9, 5], outChannels: 8, padding: .symmetric(1), activation: .relu)
+        let plan = WinogradPlan(c.forward, batch: 3, groups: 1, m: 8)
+        XCTAssertEqual(plan.blockRows, 2)  // M·C/(M + C) = 4 tiles, at 3 tiles per row
+        XCTAssertEqual(plan.blocks, 8)     // 3 images × 5 tile rows: block 2 straddles two images
+        let x = randomTensor(c.input, seed: 1), w = randomTensor(c.weight, seed: 2, scale: 0.3)
+        let b = randomTensor([8], seed: 3)
+        let y = try x.conv2d(weight: w, bias: b, padding: c.padding, activation: c.activation)
+        let err = relativeError(y.scalars, clamped(naiveConv2d(x, w, b, c.config).values, c.activation))
+        XCTAssertLessThan(err, 1e-4)
+    }
+
+    func testDispatch() {
+        Winograd.minChannels = minChannels
+        func geo(_ channels: Int, k: Int = 3, stride: Int = 1, dilation: Int = 1) -> ConvGeometry {
+            ConvGeometry(channels: channels, inH: 14, inW: 14, outH: 14 / stride, outW: 14 / stride, kh: k, kw: k,
+                         stride: stride, dilation: dilation, padTop: 1, padLeft: 1)
+        }
+        XCTAssert(Winograd.applies(geo(32), m: 64))
+        XCTAssertFalse(Winograd.applies(geo(1), m: 32))  // Fashion-MNIST's first conv…
+        XCTAssert(Winograd.applies(geo(32), m: 1))       // …but not its input gradient
+        XCTAssertFalse(Winograd.applies(geo(3), m: 64))  // VGG's first conv
+        XCTAssertFalse(Winograd.applies(geo(16), m: 64))
+        XCTAssertFalse(Winograd.applies(geo(32, stride: 2), m: 64))
+        XCTAssertFalse(Winograd.applies(geo(32, dilation: 2), m: 64))
+        XCTAssertFalse(Winograd.applies(geo(32, k: 5), m: 64))
+        let saved = Winograd.enabled
+        Winograd.enabled = false
+        defer { Winograd.enabled = saved }
+        XCTAssertFalse(Winograd.applies(geo(32), m: 64))
+    }
+
+    /// The same conv with Winograd off (im2col) agrees to rounding: a check that the switch
+    /// really changes the path (the outputs differ in some bits) and both are right.
+    func testSwitchSelectsIm2col() throws {
+        let c = Self.cases[0]
+        let x = randomTensor(c.input, seed: 5), w = randomTensor(c.weight, seed: 6, scale: 0.3)
+        let fast = try x.conv2d(weight: w, padding: c.padding).scalars
+        let saved = Winograd.enabled
+        Winograd.enabled = false
+        defer { Winograd.enabled = saved }
+        let plain = try x.conv2d(weight: w, padding: c.padding).scalars
+        XCTAssertNotEqual(fast, plain)
+        XCTAssertLessThan(relativeError(fast, plain), 1e-5)
+    }
+
+    func testFiniteDifferences() throws {
+        let x = randomTensor([2, 8, 5, 6], seed: 1), w = randomTensor([8, 8, 3, 3], seed: 2, scale: 0.3)
+        let b = randomTensor([8], seed: 3)
+        try checkGradients([x, w, b]) { t in try t[0].conv2d(weight: t[1], bias: t[2], padding: .symmetric(1)) }
+    }
+
+    func testBitIdenticalAcrossThreadCounts() throws {
+        func run(_ c: Case, threads: Int) throws -> [[Float]] {
+            let saved = Parallel.threads
+            Parallel.threads = threads
+            defer { Parallel.threads = saved }
+            let x = randomTensor(c.input, seed: 1).requiringGrad()
+            let w = randomTensor(c.weight, seed: 2, scale: 0.3)
+            let b = randomTensor([c.outChannels], seed: 3)
+            let y = try x.conv2d(weight: w, bias: b, padding: c.padding, groups: c.groups, activation: c.activation)
+            try y.backward(seed: randomTensor(y.shape, seed: 4))
+            return [y.scalars, x.grad?.scalars ?? []]
+        }
+        let cases = [
+            // One block: split inside (by channel, by ξ) on 2 or 3 threads.
+            Case(input: [1, 16, 14, 14], outChannels: 32, padding: .symmetric(1), activation: .relu),
+            Case(input: [6, 16, 30, 30], outChannels: 16, padding: .symmetric(1)),
+            Case(input: [3, 16, 9, 7], outChannels: 16, padding: .symmetric(1), groups: 2),
+        ]
+        let saved = (Winograd.blockFloats, Winograd.minBlockTiles)
+        defer { (Winograd.blockFloats, Winograd.minBlockTiles) = saved }
+        // At the default block sizes, then at the smallest (many blocks, run one per worker).
+        for sizes in [saved, (1, 1)] {
+            (Winograd.blockFloats, Winograd.minBlockTiles) = sizes
+            for c in cases {
+                let one = try run(c, threads: 1)
+                XCTAssertFalse(one[1].isEmpty)
+                XCTAssert(try one == run(c, threads: 2), "\(c.input) → \(c.outChannels) \(sizes): 1 vs 2 threads")
+                XCTAssert(try one == run(c, threads: 3), "\(c.input) → \(c.outChannels) \(sizes): 1 vs 3 threads")
+            }
+        }
+    }
+}
