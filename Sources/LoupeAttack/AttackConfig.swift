@@ -5,6 +5,8 @@ import LoupeTensor
 public struct AttackConfig: Sendable {
     public enum Method: String, CaseIterable, Codable, Sendable {
         case fgsm, bim, pgd, mifgsm, cw
+        /// Croce & Hein's APGD: PGD with a step size that adapts per sample (AutoPGD.swift).
+        case apgd
     }
     public enum Norm: String, CaseIterable, Codable, Sendable { case linf, l2 }
     public enum Loss: String, CaseIterable, Sendable {
@@ -39,18 +41,19 @@ public struct AttackConfig: Sendable {
         self.alpha = alpha
         switch method {
         case .fgsm: self.steps = 1
-        case .cw: self.steps = steps ?? 100
+        case .cw, .apgd: self.steps = steps ?? 100   // 100 for APGD as in AutoAttack
         default: self.steps = steps ?? 10
         }
         if method == .fgsm || method == .bim || method == .mifgsm { randomStart = false }
         if method == .cw { loss = .margin }
     }
 
-    /// Step size: always ε for FGSM (one step to the ball's corner); for the iterative
-    /// attacks an explicit `alpha`, else Madry et al.'s 2.5·ε/steps so the whole ball is
-    /// reachable from any start.
+    /// Step size: always ε for FGSM (one step to the ball's corner); APGD's first step
+    /// size 2ε (it then halves per sample); for the other iterative attacks an explicit
+    /// `alpha`, else Madry et al.'s 2.5·ε/steps so the whole ball is reachable from any start.
     public var stepSize: Float {
         if method == .fgsm { return eps }
+        if method == .apgd { return 2 * eps }
         if let alpha { return alpha }
         switch method {
         case .fgsm: return eps
@@ -68,6 +71,7 @@ public struct AttackConfig: Sendable {
         if let alpha, !(alpha > 0 && alpha.isFinite) { throw bad("alpha must be positive, got \(alpha)") }
         if method == .fgsm && norm == .l2 { throw bad("fgsm is an L∞ attack; use pgd --norm l2 (or bim) for L2") }
         if method == .mifgsm && norm == .l2 { throw bad("mifgsm is implemented for L∞ only") }
+        if method == .apgd && alpha != nil { throw bad("apgd sets its own step size (2ε, halved when progress stalls): drop alpha") }
         if method == .cw && norm == .linf { throw bad("cw is an L2 attack: use --norm l2") }
     }
 }

@@ -24,7 +24,7 @@ public struct AttackOutcome {
     public let trajectories: [[AttackStep]]
 }
 
-/// Runs gradient attacks (FGSM, BIM, PGD L∞/L2, MI-FGSM) and CW-L2 on a model in
+/// Runs gradient attacks (FGSM, BIM, PGD L∞/L2, MI-FGSM, APGD) and CW-L2 on a model in
 /// [0, 1] pixel space. Randomness is keyed by (seed, sample id, restart), so the
 /// adversarial bytes do not depend on batch size or thread count.
 public struct Attacker {
@@ -57,6 +57,9 @@ public struct Attacker {
         let ids = sampleIDs ?? Array(0..<n)
         if config.method == .cw {
             return try CarliniWagner(model: model, config: config).run(images, labels: labels, targets: targets, recordTrajectory: recordTrajectory)
+        }
+        if config.method == .apgd {
+            return try runAPGD(images, labels: labels, targets: targets, ids: ids, recordTrajectory: recordTrajectory)
         }
         let x0 = images.detached.scalars
         let d = x0.count / n
@@ -154,7 +157,7 @@ public struct Attacker {
     }
 
     /// Logits at x and, when asked, the gradient of the attack objective.
-    private func evaluate(
+    func evaluate(
         _ x: [Float], shape: [Int], labels: [Int], targets: [Int]?, withGradient: Bool
     ) throws -> (logits: Tensor, gradient: [Float]?) {
         let input = try Tensor(shape: shape, scalars: x)
