@@ -30,7 +30,9 @@ public struct SweepSettings: Codable, Equatable, Sendable {
 
     /// The attack configuration for `method` at budget `eps`.
     public func config(_ method: AttackConfig.Method, eps: Float) -> AttackConfig {
-        var c = AttackConfig(method: method, norm: method == .fgsm || method == .mifgsm ? .linf : norm, eps: eps, alpha: alpha,
+        // APGD picks its own step size, so the sweep's α applies to the others only.
+        var c = AttackConfig(method: method, norm: method == .fgsm || method == .mifgsm ? .linf : norm, eps: eps,
+                             alpha: method == .apgd ? nil : alpha,
                              steps: method == .fgsm ? 1 : steps)
         c.restarts = method == .fgsm ? 1 : restarts
         c.seed = seed
