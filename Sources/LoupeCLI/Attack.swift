@@ -8,17 +8,20 @@ import LoupeTensor
 
 struct Attack: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Make an adversarial example of one image (FGSM, BIM, PGD, MI-FGSM, CW).",
+        abstract: "Make an adversarial example of one image (FGSM, BIM, PGD, MI-FGSM, APGD, CW).",
         discussion: helpText("""
         Pixels are attacked in [0, 1]; the model normalizes inside. The input is first rounded to
         8 bits so that the saved original is exactly what was attacked, and the adversarial image
         is rounded to 8 bits (staying inside the L∞ ball) and checked again, since that is the
         image a user shares. Untargeted attacks push away from the model's own top-1 (or --label).
+        APGD (Croce & Hein 2020) needs no step size: it starts at 2ε and halves it per image when
+        the loss stops rising, restarting from the best point so far.
 
         Examples:
           loupe attack chelsea.png --method fgsm --eps 0.007
           loupe attack coffee.png --method pgd --eps 2/255 --steps 40 --target gibbon
           loupe attack rocket.jpg --method pgd --norm l2 --eps 0.5 --restarts 3
+          loupe attack chelsea.png --method apgd --eps 2/255 --steps 100
           loupe attack chelsea.png --method cw --target 368 --steps 200
         """))
 
@@ -27,7 +30,7 @@ struct Attack: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: "fgsm, bim, pgd, mifgsm or cw.")
+    @Option(help: "fgsm, bim, pgd, mifgsm, apgd or cw.")
     var method = "pgd"
 
     @Option(help: "linf or l2 (cw is L2).")
@@ -36,13 +39,13 @@ struct Attack: ParsableCommand {
     @Option(help: "Budget in pixel units, e.g. 2/255 or 0.007 (cw: 0 = unbounded L2).")
     var eps = "2/255"
 
-    @Option(help: "Step size (default: ε for FGSM, ε/steps for MI-FGSM, 2.5·ε/steps otherwise; a fraction like 1/255 works).")
+    @Option(help: "Step size (default: ε for FGSM, ε/steps for MI-FGSM, 2.5·ε/steps otherwise; APGD adapts its own; a fraction like 1/255 works).")
     var alpha: String?
 
-    @Option(help: "Iterations (default 10; 100 for cw).")
+    @Option(help: "Iterations (default 10; 100 for apgd and cw).")
     var steps: Int?
 
-    @Option(help: "Random restarts (PGD); the best result per sample is kept.")
+    @Option(help: "Random restarts (PGD, APGD); the best result per sample is kept.")
     var restarts = 1
 
     @Option(help: "Targeted attack: class index or name (e.g. gibbon or 368).")
@@ -57,13 +60,14 @@ struct Attack: ParsableCommand {
     @Flag(help: "Stop iterating as soon as the attack succeeds (default: run all steps, which raises confidence).")
     var earlyStop = false
 
-    @Option(help: "Random seed (PGD random start).")
+    @Option(help: "Random seed (PGD and APGD random start).")
     var seed: UInt64 = 0
 
     @OptionGroup var output: RunOptions
 
     func validate() throws {
-        guard AttackConfig.Method(rawValue: method) != nil else { throw ValidationError("--method must be one of fgsm, bim, pgd, mifgsm, cw") }
+        guard let kind = AttackConfig.Method(rawValue: method) else { throw ValidationError("--method must be one of fgsm, bim, pgd, mifgsm, apgd, cw") }
+        if kind == .apgd && alpha != nil { throw ValidationError("--alpha does not apply to apgd, which adapts its own step size") }
         if let norm, AttackConfig.Norm(rawValue: norm) == nil { throw ValidationError("--norm must be linf or l2") }
         if let loss, AttackConfig.Loss(rawValue: loss) == nil { throw ValidationError("--loss must be ce or margin") }
         if restarts < 1 { throw ValidationError("--restarts must be at least 1") }

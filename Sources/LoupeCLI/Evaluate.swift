@@ -33,7 +33,7 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Images per batch.")
     var batchSize = 256
 
-    @Option(help: "Attack every image first: pgd, bim, fgsm or mifgsm (L∞).")
+    @Option(help: "Attack every image first: pgd, apgd, bim, fgsm or mifgsm (L∞).")
     var attack: String?
 
     @Option(help: "Attack budget, L∞ in pixel units.")
@@ -42,8 +42,8 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Attack step size (default 2.5·eps/steps).")
     var alpha: Float?
 
-    @Option(help: "Attack steps.")
-    var steps = 20
+    @Option(help: "Attack steps (default 20; 100 for apgd).")
+    var steps: Int?
 
     @Option(help: "Attack restarts (random starts).")
     var restarts = 1
@@ -71,7 +71,11 @@ struct Evaluate: ParsableCommand {
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let attack, AttackConfig.Method(rawValue: attack.lowercased()).map({ $0 == .cw }) ?? true {
-            throw ValidationError("--attack must be pgd, bim, fgsm or mifgsm, got \(attack)")
+            throw ValidationError("--attack must be pgd, apgd, bim, fgsm or mifgsm, got \(attack)")
+        }
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
+        if attack?.lowercased() == "apgd" && alpha != nil {
+            throw ValidationError("--alpha does not apply to apgd, which adapts its own step size")
         }
     }
 
@@ -86,7 +90,7 @@ struct Evaluate: ParsableCommand {
         }
         var attacker: Attacker?
         if let attack, let method = AttackConfig.Method(rawValue: attack.lowercased()) {
-            var config = AttackConfig(method: method, eps: eps, alpha: alpha, steps: steps)
+            var config = AttackConfig(method: method, eps: eps, alpha: alpha, steps: steps ?? (method == .apgd ? 100 : 20))
             config.restarts = restarts
             config.seed = seed
             attacker = try Attacker(model: model, config: config)

@@ -29,22 +29,22 @@ struct Robustness: ParsableCommand {
     @Option(help: "fashion-mnist:test, fashion-mnist:train, a folder of IDX files, or an image folder (one subfolder per class).")
     var data = "fashion-mnist:test"
 
-    @Option(help: "Comma-separated attacks: fgsm, bim, pgd, mifgsm, cw.")
+    @Option(help: "Comma-separated attacks: fgsm, bim, pgd, mifgsm, apgd, cw.")
     var attacks = "fgsm,pgd"
 
     @Option(help: "Comma-separated budgets in pixel units (fractions like 8/255 work).")
     var eps = "0,0.05,0.1,0.15,0.2"
 
-    @Option(help: "linf or l2 (for bim and pgd).")
+    @Option(help: "linf or l2 (for bim, pgd and apgd).")
     var norm = "linf"
 
-    @Option(help: "Iterations of the iterative attacks.")
+    @Option(help: "Iterations of the iterative attacks (APGD included).")
     var steps = 20
 
-    @Option(help: "Step size (default 2.5·ε/steps).")
+    @Option(help: "Step size (default 2.5·ε/steps; APGD adapts its own).")
     var alpha: String?
 
-    @Option(help: "Random restarts for PGD.")
+    @Option(help: "Random restarts for PGD and APGD.")
     var restarts = 1
 
     @Option(help: "Only the first N samples.")
@@ -83,7 +83,7 @@ struct Robustness: ParsableCommand {
         try attacks.split(separator: ",").map {
             let name = $0.trimmingCharacters(in: .whitespaces).lowercased()
             guard let m = AttackConfig.Method(rawValue: name) else {
-                throw ValidationError("--attacks: unknown attack '\(name)'; choose from fgsm, bim, pgd, mifgsm, cw")
+                throw ValidationError("--attacks: unknown attack '\(name)'; choose from fgsm, bim, pgd, mifgsm, apgd, cw")
             }
             return m
         }
