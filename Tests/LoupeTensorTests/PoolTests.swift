@@ -79,6 +79,24 @@ final class PoolTests: XCTestCase {
         XCTAssert(values.contains { $0.isNaN } && expectedIndices.contains { $0 % 2 == 1 })
     }
 
+    /// maxPool2d's 2×2 path keeps one-byte switches and writes its gradient without
+    /// zero-filling: same values and gradients as the indexed pool, odd sizes included
+    /// (the last row/column is never selected and must get zero gradient).
+    func testPlain2x2FastPathMatchesTheIndexedPool() throws {
+        for shape in [[2, 3, 6, 38], [1, 2, 5, 7], [1, 1, 2, 3]] {
+            let seed = randomTensor([shape[0], shape[1], shape[2] / 2, shape[3] / 2], seed: 4)
+            let x = try distinctValues(shape, seed: 9).requiringGrad()
+            let y = try x.maxPool2d(kernel: 2)
+            try y.backward(seed: seed)
+            let x2 = try distinctValues(shape, seed: 9).requiringGrad()
+            let y2 = try x2.maxPool2dWithIndices(kernel: 2).output
+            try y2.backward(seed: seed)
+            XCTAssertEqual(y.scalars, y2.scalars, "\(shape)")
+            XCTAssertEqual(x.grad?.scalars, x2.grad?.scalars, "\(shape)")
+            XCTAssertEqual(x.grad?.scalars.filter { $0 != 0 }.count, seed.count, "\(shape): one winner per window")
+        }
+    }
+
     func testMaxPoolMatchesNaiveReference() throws {
         let x = randomTensor([2, 3, 8, 6], seed: 11)
         for (k, s, p, ceil) in [(3, 2, 1, true), (3, 2, 1, false), (2, 2, 0, false), (3, 1, 1, false), (2, 2, 1, true)] {

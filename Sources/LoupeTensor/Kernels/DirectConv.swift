@@ -27,7 +27,7 @@ func directConv(
     _ x: UnsafePointer<Float>, batch: Int, _ geo: ConvGeometry, weights w: UnsafePointer<Float>, m: Int,
     bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>, clamp: ClampRange
 ) {
-    // Tile columns: every column any output reads, plus 16 of slack so the last vectors of a
+    // Tile columns: every column any output reads, plus 32 of slack so the last vectors of a
     // row may read past it (those lanes are never stored).
     let tileW = geo.outW + geo.kw - 1
     // Output rows per item: ~32K floats of padded input tile, so it stays in L1/L2 while
@@ -35,7 +35,7 @@ func directConv(
     let rowsPerItem = Swift.max(1, Swift.min(geo.outH, (1 << 15) / Swift.max(geo.channels * tileW, 1) - geo.kh + 1))
     let blocks = (geo.outH + rowsPerItem - 1) / rowsPerItem
     let tileRows = rowsPerItem + geo.kh - 1
-    let tileCount = geo.channels * tileRows * tileW + 16
+    let tileCount = geo.channels * tileRows * tileW + 32
 
     parallelChunks(batch * blocks, scratch: tileCount) { range, tile in
         for item in range {
@@ -54,7 +54,7 @@ private func fillPaddedTile(
     _ x: UnsafePointer<Float>, _ geo: ConvGeometry, firstRow: Int, rows: Int, tileRows: Int, tileW: Int,
     into tile: UnsafeMutablePointer<Float>
 ) {
-    tile.update(repeating: 0, count: geo.channels * tileRows * tileW + 16)
+    tile.update(repeating: 0, count: geo.channels * tileRows * tileW + 32)
     // Columns j whose source column j − padLeft is inside [0, inW).
     let j0 = Swift.max(geo.padLeft, 0), j1 = Swift.min(tileW, geo.inW + geo.padLeft)
     guard j1 > j0 else { return }
@@ -95,6 +95,36 @@ private func directConvRows(
 
     var o = 0
     while o < m {
+        // A lone output channel (the input gradient of a grayscale layer) would waste three
+        // of the four accumulator rows below: it takes 32 columns per pass instead.
+        if m - o == 1 {
+            let w0 = w + o * channels * taps
+            for r in 0..<rows {
+                var x = 0
+                while x < outW {
+                    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+                    for c in 0..<channels {
+                        let base = tile + c * plane + r * tileW + x
+                        for ky in 0..<kh {
+                            let row = base + ky * tileW
+                            for kx in 0..<kw {
+                                let s = SIMD8(repeating: w0[c * taps + ky * kw + kx])
+                                a0 = a0.addingProduct(loadVector(row + kx), s)
+                                a1 = a1.addingProduct(loadVector(row + kx + 8), s)
+                                a2 = a2.addingProduct(loadVector(row + kx + 16), s)
+                                a3 = a3.addingProduct(loadVector(row + kx + 24), s)
+                            }
+                        }
+                    }
+                    finish(a0, channel: o, row: r, column: x)
+                    if x + 8 < outW { finish(a1, channel: o, row: r, column: x + 8) }
+                    if x + 16 < outW { finish(a2, channel: o, row: r, column: x + 16) }
+                    if x + 24 < outW { finish(a3, channel: o, row: r, column: x + 24) }
+                    x += 32
+                }
+            }
+            return
+        }
         // Four output channels at a time share every input load; fewer at the end.
         let count = Swift.min(4, m - o)
         let w0 = w + o * channels * taps

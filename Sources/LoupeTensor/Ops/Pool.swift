@@ -7,7 +7,57 @@ extension Tensor {
     /// Backward routes each output's gradient to the input position that won its
     /// window, Zeiler & Fergus's "switches"; overlapping windows accumulate.
     public func maxPool2d(kernel: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false) throws -> Tensor {
-        try maxPool2dWithIndices(kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode).output
+        // ceil mode only changes the plain case when a size is odd (a partial last window).
+        if kernel == 2, (stride ?? 2) == 2, padding == 0, rank == 4, shape[2] >= 2, shape[3] >= 2,
+           !ceilMode || (shape[2] % 2 == 0 && shape[3] % 2 == 0) {
+            return maxPool2x2()
+        }
+        return try maxPool2dWithIndices(kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode).output
+    }
+
+    /// The common 2×2, stride-2, unpadded pool (VGG, fashion-cnn), its switches kept as one
+    /// byte per output (which of the four won) rather than a flat index: an eighth of the
+    /// switch memory, and a backward that writes every input element once, without first
+    /// zero-filling the gradient.
+    func maxPool2x2() -> Tensor {
+        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        let (oh, ow) = (h / 2, w / 2)
+        let planes = n * c, inPlane = h * w, outPlane = oh * ow
+        var out = Tensor(uninitialized: [n, c, oh, ow])
+        let codes = [UInt8](unsafeUninitializedCapacity: planes * outPlane) { buffer, count in
+            let px = pointer, po = out.mutablePointer
+            if let pc = buffer.baseAddress {
+                Parallel.forEach(planes, elements: self.count) { plane in
+                    maxPool2x2Plane(px + plane * inPlane, width: w, outH: oh, outW: ow,
+                                    into: po + plane * outPlane, codes: pc + plane * outPlane)
+                }
+            }
+            count = planes * outPlane
+        }
+        let inShape = shape
+        // An odd last row or column is never selected; its gradient must still be zero.
+        let covered = h % 2 == 0 && w % 2 == 0
+        return Tensor.record("max_pool2d", out, inputs: [self]) { g, _ in
+            var dx = covered ? Tensor(uninitialized: inShape) : Tensor(zeros: inShape)
+            let pg = g.pointer, pd = dx.mutablePointer
+            codes.withUnsafeBufferPointer { sw in
+                guard let ps = sw.baseAddress else { return }
+                Parallel.forEach(planes, elements: g.count) { plane in
+                    let d = pd + plane * inPlane, gp = pg + plane * outPlane, cp = ps + plane * outPlane
+                    for oy in 0..<oh {
+                        let top = d + 2 * oy * w, bottom = top + w
+                        for ox in 0..<ow {
+                            let v = gp[oy * ow + ox], k = cp[oy * ow + ox]
+                            top[2 * ox] = k == 0 ? v : 0
+                            top[2 * ox + 1] = k == 1 ? v : 0
+                            bottom[2 * ox] = k == 2 ? v : 0
+                            bottom[2 * ox + 1] = k == 3 ? v : 0
+                        }
+                    }
+                }
+            }
+            return [dx]
+        }
     }
 
     /// Max pooling that also returns the switches: for every output element (NCHW
@@ -37,7 +87,13 @@ extension Tensor {
             Parallel.forEach(planes, elements: count) { plane in
                 let src = px + plane * inPlane, dst = po + plane * outPlane, idx = pi + plane * outPlane
                 if plain2x2 {
-                    maxPool2x2Plane(src, width: w, outH: oh, outW: ow, into: dst, indices: idx)
+                    let codes = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(outPlane, 1))
+                    defer { codes.deallocate() }
+                    maxPool2x2Plane(src, width: w, outH: oh, outW: ow, into: dst, codes: codes)
+                    for j in 0..<outPlane {
+                        let (oy, ox) = (j / ow, j % ow), k = Int(codes[j])
+                        idx[j] = 2 * oy * w + 2 * ox + (k & 1) + (k >> 1) * w
+                    }
                     return
                 }
                 for oy in 0..<oh {
@@ -209,20 +265,19 @@ extension Tensor {
     }
 }
 
-/// One plane of a 2×2, stride-2, unpadded max pool with its switches: 8 outputs per step.
-/// The same scan order, ties and NaN rule as the general loop: candidates in the order
-/// top-left, top-right, bottom-left, bottom-right, a later one taken when it is larger or
-/// NaN. Selects rather than branches: which of the four wins is a coin toss on real
-/// activations, and mispredictions dominated the scalar loop.
+/// One plane of a 2×2, stride-2, unpadded max pool; `codes` gets which of the four won
+/// (0 top-left, 1 top-right, 2 bottom-left, 3 bottom-right), 8 outputs per step. The
+/// same scan order, ties and NaN rule as the general loop: a later candidate is taken
+/// when it is larger or NaN. Selects rather than branches: which of the four wins is a
+/// coin toss on real activations, and mispredictions dominated the scalar loop.
 @inline(__always)
 private func maxPool2x2Plane(
     _ src: UnsafePointer<Float>, width w: Int, outH oh: Int, outW ow: Int,
-    into dst: UnsafeMutablePointer<Float>, indices idx: UnsafeMutablePointer<Int>
+    into dst: UnsafeMutablePointer<Float>, codes: UnsafeMutablePointer<UInt8>
 ) {
-    let lanes = SIMD8<Int>(0, 2, 4, 6, 8, 10, 12, 14)
     for oy in 0..<oh {
         let top = src + 2 * oy * w, bottom = top + w
-        let out = dst + oy * ow, switches = idx + oy * ow
+        let out = dst + oy * ow, switches = codes + oy * ow
         var ox = 0
         while ox + 8 <= ow {
             let t = UnsafeRawPointer(top + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
@@ -237,21 +292,22 @@ private func maxPool2x2Plane(
             consider(b.evenHalf, 2)
             consider(b.oddHalf, 3)
             storeVector(best, out + ox)
-            let k = SIMD8<Int>(truncatingIfNeeded: which)
-            let at = lanes &+ (2 * oy * w + 2 * ox) &+ (k & 1) &+ (k &>> 1) &* w
-            UnsafeMutableRawPointer(switches + ox).storeBytes(of: at, as: SIMD8<Int>.self)
+            UnsafeMutableRawPointer(switches + ox).storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: which), as: SIMD8<UInt8>.self)
             ox += 8
         }
         while ox < ow {
-            let i0 = 2 * oy * w + 2 * ox
-            var best = src[i0], bestIndex = i0  // a −∞ first element keeps i0 either way
-            for step in 1...3 {
-                let i = i0 + (step & 1) + (step >> 1) * w
-                let v = src[i]
-                if v > best || v != v { (best, bestIndex) = (v, i) }
+            let i0 = 2 * ox
+            var best = top[i0], code: UInt8 = 0  // a −∞ first element keeps code 0 either way
+            @inline(__always) func consider(_ v: Float, _ k: UInt8) {
+                let take = v > best || v != v  // selects, not branches
+                best = take ? v : best
+                code = take ? k : code
             }
+            consider(top[i0 + 1], 1)
+            consider(bottom[i0], 2)
+            consider(bottom[i0 + 1], 3)
             out[ox] = best
-            switches[ox] = bestIndex
+            switches[ox] = code
             ox += 1
         }
     }
