@@ -29,7 +29,7 @@ extension Tensor {
             if let pc = buffer.baseAddress {
                 Parallel.forEach(planes, elements: self.count) { plane in
                     maxPool2x2Plane(px + plane * inPlane, width: w, outH: oh, outW: ow,
-                                    into: po + plane * outPlane, codes: pc + plane * outPlane)
+                                    into: po + plane * outPlane, codes: pc + plane * outPlane, readableEnd: px + self.count)
                 }
             }
             count = planes * outPlane
@@ -89,7 +89,7 @@ extension Tensor {
                 if plain2x2 {
                     let codes = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(outPlane, 1))
                     defer { codes.deallocate() }
-                    maxPool2x2Plane(src, width: w, outH: oh, outW: ow, into: dst, codes: codes)
+                    maxPool2x2Plane(src, width: w, outH: oh, outW: ow, into: dst, codes: codes, readableEnd: px + count)
                     for j in 0..<outPlane {
                         let (oy, ox) = (j / ow, j % ow), k = Int(codes[j])
                         idx[j] = 2 * oy * w + 2 * ox + (k & 1) + (k >> 1) * w
@@ -273,13 +273,16 @@ extension Tensor {
 @inline(__always)
 private func maxPool2x2Plane(
     _ src: UnsafePointer<Float>, width w: Int, outH oh: Int, outW ow: Int,
-    into dst: UnsafeMutablePointer<Float>, codes: UnsafeMutablePointer<UInt8>
+    into dst: UnsafeMutablePointer<Float>, codes: UnsafeMutablePointer<UInt8>, readableEnd: UnsafePointer<Float>
 ) {
     for oy in 0..<oh {
         let top = src + 2 * oy * w, bottom = top + w
         let out = dst + oy * ow, switches = codes + oy * ow
         var ox = 0
-        while ox + 8 <= ow {
+        // Rows shorter than 8 outputs (fashion-cnn's 14 and 7) run the vector body too,
+        // reading past the row end (into the next row, never past the tensor) and keeping
+        // only the valid lanes.
+        while ox < ow && (ox + 8 <= ow || bottom + 2 * ox + 16 <= readableEnd) {
             let t = UnsafeRawPointer(top + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
             let b = UnsafeRawPointer(bottom + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
             var best = t.evenHalf, which = SIMD8<Int32>()
@@ -291,8 +294,15 @@ private func maxPool2x2Plane(
             consider(t.oddHalf, 1)
             consider(b.evenHalf, 2)
             consider(b.oddHalf, 3)
-            storeVector(best, out + ox)
-            UnsafeMutableRawPointer(switches + ox).storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: which), as: SIMD8<UInt8>.self)
+            if ox + 8 <= ow {
+                storeVector(best, out + ox)
+                UnsafeMutableRawPointer(switches + ox).storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: which), as: SIMD8<UInt8>.self)
+            } else {
+                for lane in 0..<(ow - ox) {
+                    out[ox + lane] = best[lane]
+                    switches[ox + lane] = UInt8(truncatingIfNeeded: which[lane])
+                }
+            }
             ox += 8
         }
         while ox < ow {
