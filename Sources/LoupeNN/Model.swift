@@ -8,6 +8,7 @@ public final class Model {
     public let network: Module
     public let preset: Preset
     private var cachedLayers: [(name: String, shape: [Int])]?
+    private var cachedFixedInputSize: Bool?
 
     public init(name: String, network: Module, preset: Preset) {
         (self.name, self.network, self.preset) = (name, network, preset)
@@ -67,6 +68,18 @@ public final class Model {
         let result = pass.taps.map { ($0.name, $0.value.shape) }
         cachedLayers = result
         return result
+    }
+
+    /// True when the network only accepts its preset input size (a flatten feeding a
+    /// linear layer, as in VGG or fashion-cnn), so other sizes must be resized first.
+    /// Found by trying a larger input once: the modules do not declare it.
+    public func needsFixedInputSize() throws -> Bool {
+        if let cachedFixedInputSize { return cachedFixedInputSize }
+        let s = preset.inputSize + 8
+        let probe = try Tensor.zeros([1, preset.channels, s, s])
+        let fixed = (try? Autograd.noGrad { try forward(probe) }) == nil
+        cachedFixedInputSize = fixed
+        return fixed
     }
 
     /// The canonical tap name for `name`, accepting checkpoint-style spellings with a

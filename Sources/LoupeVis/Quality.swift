@@ -38,7 +38,7 @@ public enum Quality {
     public static func classProbability(
         model: Model, images: Tensor, targets: [Int], draws: Int = 8, seed: UInt64 = 0
     ) throws -> [Float] {
-        let fixed = try Visualizer(model: model).needsFixedInputSize()
+        let fixed = try model.needsFixedInputSize()
         var sums = [Float](repeating: 0, count: targets.count)
         try Autograd.noGrad {
             for d in 0..<draws {

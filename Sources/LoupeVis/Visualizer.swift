@@ -75,7 +75,7 @@ public struct Visualizer {
         let diversityLayer = settings.diversity > 0 ? try deepest(layers) : nil
         // Stop the forward pass at the deepest layer read, unless logits are needed.
         let stop = objectives.contains(where: \.needsLogits) ? nil : try deepest(layers)
-        let fixedInput = try needsFixedInputSize()
+        let fixedInput = try model.needsFixedInputSize()
         let channels = model.preset.channels
 
         var param = try ImageParameterization(
@@ -138,19 +138,19 @@ public struct Visualizer {
         }
         let final = try Autograd.noGrad { try param.image() }
         snapshots.append((settings.steps, final))
-        let finalObjective = try self.evaluate(objectives, on: final, fixedInput: fixedInput)
+        let finalObjective = try self.evaluate(objectives, on: final)
         return Visualization(images: final, alpha: settings.alpha, objectivePerStep: history,
                              finalObjective: finalObjective, snapshots: snapshots)
     }
 
     /// Each item's objective on `images` as they are (no transforms); images with an
     /// alpha channel are composited over uniform gray (`Transparency.qualityBackground`).
-    public func evaluate(_ objectives: [Objective], on images: Tensor, fixedInput: Bool? = nil) throws -> [Float] {
+    public func evaluate(_ objectives: [Objective], on images: Tensor) throws -> [Float] {
         var x = images
         if x.rank == 4, x.shape[1] == model.preset.channels + 1 {
             x = try Transparency.flatten(x, channels: model.preset.channels)
         }
-        if try fixedInput ?? needsFixedInputSize(), x.shape[2] != model.preset.inputSize {
+        if try model.needsFixedInputSize(), x.shape[2] != model.preset.inputSize {
             x = try x.resizedBilinear(height: model.preset.inputSize, width: model.preset.inputSize)
         }
         let layers = objectives.reduce(into: Set<String>()) { $0.formUnion($1.layers) }
@@ -165,13 +165,5 @@ public struct Visualizer {
         guard !names.isEmpty else { return nil }
         let order = try model.layers().map(\.name)
         return order.last { names.contains($0) }
-    }
-
-    /// Whether the model only takes its preset size (a flatten before a linear layer):
-    /// then transformed images are resized back before the forward pass.
-    func needsFixedInputSize() throws -> Bool {
-        let s = model.preset.inputSize + 8
-        let probe = try Tensor.zeros([1, model.preset.channels, s, s])
-        return (try? Autograd.noGrad { try model.forward(probe) }) == nil
     }
 }

@@ -27,6 +27,14 @@ final class ModelZooTests: XCTestCase {
         XCTAssertEqual(model.network.stateDict().first { $0.0 == "_blocks.1._depthwise_conv.weight" }?.1.value.shape, [96, 1, 3, 3])
     }
 
+    func testFixedInputSizeFollowsTheArchitecture() throws {
+        // fashion-cnn flattens 64·7·7 features into a linear layer: only 28 px fits.
+        // EfficientNet ends in a global average pool: any size works.
+        XCTAssertTrue(try Zoo.architecture("fashion-cnn").needsFixedInputSize())
+        XCTAssertTrue(try Zoo.architecture("fashion-cnn-large").needsFixedInputSize())
+        XCTAssertFalse(try Zoo.architecture("efficientnet-lite0").needsFixedInputSize())
+    }
+
     func testTapsAndShapesAtTheInputSize() throws {
         let layers = try Zoo.architecture("efficientnet-lite0").layers()
         let shapes = Dictionary(uniqueKeysWithValues: layers.map { ($0.name, $0.shape) })
