@@ -130,9 +130,10 @@ struct Visualize: ParsableCommand {
         // With alpha, quality is measured on the picture over uniform gray (Transparency.qualityBackground).
         let opaque = try result.opaqueImages()
         let reference = try referenceImages(for: model, quiet: output.quiet)
-        let ratios = try reference.map {
+        let comparisons = try reference.map {
             try Quality.activationRatios(model: model, objectives: objectives, visualizations: opaque, reference: $0)
-        } ?? Array(repeating: nil, count: objectives.count)
+        }
+        let ratios = comparisons?.map(\.ratio) ?? Array(repeating: nil, count: objectives.count)
         let targets = objectives.map(\.targetClass)
         var probabilities = [Float?](repeating: nil, count: objectives.count)
         if targets.allSatisfy({ $0 != nil }) {
@@ -156,7 +157,7 @@ struct Visualize: ParsableCommand {
                 let enlarged = alpha ? try image.scaledNearest(by: factor) : try ImageGrid.enlarged(image, toAtLeast: 128)
                 try folder.write(Data(try enlarged.pngData()), to: name)
                 let label = objectives[i].description + (targets[i].map { " (\(model.preset.labels[$0]))" } ?? "")
-                cells.append((name, label + (ratios[i].map { String(format: " · ratio %.2f", $0) } ?? "")
+                cells.append((name, label + ratioCaption(comparisons?[i])
                               + (probabilities[i].map { String(format: " · p %.2f", $0) } ?? "")))
                 var unit: [String: Any] = [
                     "objective": objectives[i].description, "image": folder.finalPath(name),
@@ -182,14 +183,19 @@ struct Visualize: ParsableCommand {
                              // The uniform gray that final_objective, activation_ratio and class_probability composite over.
                              "quality_background": alpha ? Double(Transparency.qualityBackground) : NSNull()],
                 "units": units.enumerated().map { i, u in
-                    u.merging(["objective_per_step": result.objectivePerStep[i].map(Double.init)]) { a, _ in a }
+                    u.merging([
+                    "objective_per_step": result.objectivePerStep[i].map(Double.init),
+                    // The denominator of activation_ratio, so a null ratio explains itself.
+                    "reference_max": comparisons.map { Double($0[i].referenceMax) as Any } ?? NSNull(),
+                ]) { a, _ in a }
                 },
             ]
             try folder.writeJSON(summary)
 
             var page = HTMLPage(title: "Feature visualization · \(model.name) · \(objective.joined(separator: ", "))")
             page.paragraph("Each image was optimized to maximize its objective. The activation ratio compares the "
-                           + "unit's activation on the picture with its strongest response to real reference images; "
+                           + "unit's activation on the picture with its strongest response to real reference images "
+                           + "(when that maximum is not positive there is no ratio: both numbers are shown instead); "
                            + "class probability is the model's mean confidence under 8 random transforms."
                            + (alpha ? " The images are transparent (RGBA); both numbers are measured on them over uniform "
                                       + "gray 0.5, and the contact sheet shows them over a checkerboard." : ""))
@@ -209,6 +215,14 @@ struct Visualize: ParsableCommand {
             if output.json { try printJSON(["run": folder.url.path, "units": units]) }
         }
     }
+}
+
+/// The activation ratio for a caption; with a non-positive reference maximum there is
+/// no ratio, but the picture may still beat every reference image.
+func ratioCaption(_ comparison: Quality.ActivationComparison?) -> String {
+    guard let comparison else { return "" }
+    if let ratio = comparison.ratio { return String(format: " · ratio %.2f", ratio) }
+    return String(format: " · %.2f vs reference max %.2f", comparison.visualization, comparison.referenceMax)
 }
 
 /// "0-15" or "3,7,9" (or a mix) as channel numbers.

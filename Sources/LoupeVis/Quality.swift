@@ -4,13 +4,22 @@ import LoupeTensor
 /// Numbers that say how good a visualization is, so pictures can be compared
 /// across settings and models rather than judged by eye alone.
 public enum Quality {
-    /// The objective on the visualization divided by its largest value over reference
-    /// images (real photos or a test set): above 1 means the picture drives the unit
-    /// harder than anything natural in the reference set. Nil when the reference
-    /// maximum is not positive (the ratio would mean nothing).
+    /// A unit's activation on a visualization beside its strongest response to reference
+    /// images (real photos or a test set).
+    public struct ActivationComparison {
+        public var visualization: Float
+        public var referenceMax: Float
+        /// Above 1 means the picture drives the unit harder than anything natural in the
+        /// reference set. Nil when the reference maximum is not positive: channel means of
+        /// a layer without a rectifier can be negative on every photo, and a ratio to a
+        /// negative number would read backwards (`referenceMax` then tells the story).
+        public var ratio: Float? { referenceMax > 0 ? visualization / referenceMax : nil }
+    }
+
+    /// Each objective on its visualization and its maximum over `reference`.
     public static func activationRatios(
         model: Model, objectives: [Objective], visualizations: Tensor, reference: Tensor, batchSize: Int = 32
-    ) throws -> [Float?] {
+    ) throws -> [ActivationComparison] {
         let visualizer = Visualizer(model: model)
         let onVis = try visualizer.evaluate(objectives, on: visualizations)
         let layers = objectives.reduce(into: Set<String>()) { $0.formUnion($1.layers) }
@@ -30,7 +39,7 @@ public enum Quality {
             }
             start += len
         }
-        return zip(onVis, refMax).map { v, m in m > 0 ? v / m : nil }
+        return zip(onVis, refMax).map { ActivationComparison(visualization: $0, referenceMax: $1) }
     }
 
     /// Mean probability of `target` over `draws` random standard transforms of each image:
