@@ -94,15 +94,9 @@ public struct Attacker {
                 if active.isEmpty { break }
                 // The last round only evaluates the final iterate.
                 let evaluateOnly = step == config.steps
-                var xa = [Float](repeating: 0, count: active.count * d)
-                for (a, i) in active.enumerated() { for j in 0..<d { xa[a * d + j] = x[i * d + j] } }
-                let la = active.map { labels[$0] }, ta = targets.map { t in active.map { t[$0] } }
-                let (logits, grad) = try evaluate(xa, shape: [active.count] + sampleShape, labels: la, targets: ta,
-                                                  withGradient: !evaluateOnly)
-                let predictions = try logits.argmax()
-                let losses = try AttackLoss.perSample(logits, labels: la, targets: ta, kind: config.loss)
-                let probabilities = recordTrajectory && restart == 0 ? try Autograd.noGrad { try logits.softmax() }.scalars : []
-                let k = logits.shape[1]
+                let round = try evaluate(x, samples: active, sampleShape: sampleShape, labels: labels, targets: targets,
+                                         withGradient: !evaluateOnly, probabilities: recordTrajectory && restart == 0)
+                let (predictions, losses, grad) = (round.predictions, round.losses, round.gradient)
                 for (a, i) in active.enumerated() {
                     let hit = hits(i, predictions[a])
                     // Keep the latest successful iterate (or the latest one while none has
@@ -115,10 +109,8 @@ public struct Attacker {
                         if firstHit[i] == nil { firstHit[i] = step }
                         if config.earlyStop { frozen[i] = true }
                     }
-                    if !probabilities.isEmpty {
-                        trajectories[i].append(AttackStep(
-                            step: step, loss: losses[a], trueProbability: probabilities[a * k + labels[i]],
-                            targetProbability: targets.map { probabilities[a * k + $0[i]] }, predicted: predictions[a]))
+                    if let record = round.record(a, step: step, label: labels[i], target: targets?[i]) {
+                        trajectories[i].append(record)
                     }
                 }
                 guard var direction = grad, !evaluateOnly else { break }
@@ -149,11 +141,58 @@ public struct Attacker {
                 }
             }
         }
-        let adversarial = try Tensor(shape: images.shape, scalars: best)
+        return try outcome(best, shape: images.shape, hits: hits, bestStep: bestStep, trajectories: trajectories)
+    }
+
+    /// The returned images, judged afresh by the model: success is what it says of them,
+    /// not what an earlier iterate's bookkeeping remembers.
+    func outcome(
+        _ best: [Float], shape: [Int], hits: (Int, Int) -> Bool, bestStep: [Int?], trajectories: [[AttackStep]]
+    ) throws -> AttackOutcome {
+        let adversarial = try Tensor(shape: shape, scalars: best)
         let predictions = try model.logits(adversarial).argmax()
-        let success = (0..<n).map { hits($0, predictions[$0]) }
+        let success = predictions.indices.map { hits($0, predictions[$0]) }
         return AttackOutcome(adversarial: adversarial, success: success, predictions: predictions,
-                             successStep: (0..<n).map { success[$0] ? bestStep[$0] : nil }, trajectories: trajectories)
+                             successStep: success.indices.map { success[$0] ? bestStep[$0] : nil }, trajectories: trajectories)
+    }
+
+    /// One round of an iterative attack over the samples still attacked.
+    struct Round {
+        var predictions: [Int]
+        var losses: [Float]
+        var gradient: [Float]?
+        /// Softmax rows (classes each), only when a trajectory is recorded.
+        var probabilities: [Float]
+        var classes: Int
+
+        /// The trajectory entry of active sample `a`, if trajectories are recorded.
+        func record(_ a: Int, step: Int, label: Int, target: Int?) -> AttackStep? {
+            guard !probabilities.isEmpty else { return nil }
+            let row = a * classes
+            return AttackStep(step: step, loss: losses[a], trueProbability: probabilities[row + label],
+                              targetProbability: target.map { probabilities[row + $0] }, predicted: predictions[a])
+        }
+    }
+
+    /// Gathers `samples` of the batch `x` (flat, sample-major), runs them through the
+    /// model and returns predictions, per-sample losses and, when asked, the gradient
+    /// (rows in the order of `samples`).
+    func evaluate(
+        _ x: [Float], samples: [Int], sampleShape: [Int], labels: [Int], targets: [Int]?,
+        withGradient: Bool, probabilities: Bool
+    ) throws -> Round {
+        let d = sampleShape.reduce(1, *)
+        var xa = [Float](repeating: 0, count: samples.count * d)
+        for (a, i) in samples.enumerated() { for j in 0..<d { xa[a * d + j] = x[i * d + j] } }
+        let la = samples.map { labels[$0] }, ta = targets.map { t in samples.map { t[$0] } }
+        let (logits, gradient) = try evaluate(xa, shape: [samples.count] + sampleShape, labels: la, targets: ta,
+                                              withGradient: withGradient)
+        return Round(
+            predictions: try logits.argmax(),
+            losses: try AttackLoss.perSample(logits, labels: la, targets: ta, kind: config.loss),
+            gradient: gradient,
+            probabilities: probabilities ? try Autograd.noGrad { try logits.softmax() }.scalars : [],
+            classes: logits.shape[1])
     }
 
     /// Logits at x and, when asked, the gradient of the attack objective.

@@ -112,17 +112,11 @@ extension Attacker {
                 let active = (0..<n).filter { !frozen[$0] }
                 if active.isEmpty { break }
                 let evaluateOnly = step == config.steps
-                var xa = [Float](repeating: 0, count: active.count * d)
-                for (a, i) in active.enumerated() { for j in 0..<d { xa[a * d + j] = x[i * d + j] } }
-                let la = active.map { labels[$0] }, ta = targets.map { t in active.map { t[$0] } }
-                let (logits, grad) = try evaluate(xa, shape: [active.count] + sampleShape, labels: la, targets: ta,
-                                                  withGradient: !evaluateOnly)
-                let predictions = try logits.argmax()
-                let losses = try AttackLoss.perSample(logits, labels: la, targets: ta, kind: config.loss)
-                let probabilities = recordTrajectory && restart == 0 ? try Autograd.noGrad { try logits.softmax() }.scalars : []
-                let k = logits.shape[1]
+                let round = try evaluate(x, samples: active, sampleShape: sampleShape, labels: labels, targets: targets,
+                                         withGradient: !evaluateOnly, probabilities: recordTrajectory && restart == 0)
+                let grad = round.gradient
                 for (a, i) in active.enumerated() {
-                    let loss = losses[a], hit = hits(i, predictions[a])
+                    let loss = round.losses[a], hit = hits(i, round.predictions[a])
                     if step == 0 {
                         control[i] = APGDStepSize(eta: 2 * config.eps, startLoss: loss)
                     } else {
@@ -141,10 +135,8 @@ extension Attacker {
                         if firstHit[i] == nil { firstHit[i] = step }
                         if config.earlyStop { frozen[i] = true }
                     }
-                    if !probabilities.isEmpty {
-                        trajectories[i].append(AttackStep(
-                            step: step, loss: loss, trueProbability: probabilities[a * k + labels[i]],
-                            targetProbability: targets.map { probabilities[a * k + $0[i]] }, predicted: predictions[a]))
+                    if let record = round.record(a, step: step, label: labels[i], target: targets?[i]) {
+                        trajectories[i].append(record)
                     }
                 }
                 guard var g = grad, !evaluateOnly else { break }
@@ -176,11 +168,7 @@ extension Attacker {
                 }
             }
         }
-        let adversarial = try Tensor(shape: images.shape, scalars: best)
-        let predictions = try model.logits(adversarial).argmax()
-        let success = (0..<n).map { hits($0, predictions[$0]) }
-        return AttackOutcome(adversarial: adversarial, success: success, predictions: predictions,
-                             successStep: (0..<n).map { success[$0] ? bestStep[$0] : nil }, trajectories: trajectories)
+        return try outcome(best, shape: images.shape, hits: hits, bestStep: bestStep, trajectories: trajectories)
     }
 
     /// APGD's random start: uniform in the L∞ ball (as PGD); for L2 a Gaussian direction

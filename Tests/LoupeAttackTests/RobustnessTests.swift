@@ -54,9 +54,9 @@ final class RobustnessTests: XCTestCase {
         let full = try sweep(s, batch: 8).run(into: scratch.appendingPathComponent("full"), resume: false)
         let folder = scratch.appendingPathComponent("killed")
         struct Killed: Error {}
-        XCTAssertThrowsError(try sweep(s, batch: 8).run(into: folder, resume: false) { batch in
+        XCTAssertThrowsError(try sweep(s, batch: 8).run(into: folder, resume: false, afterBatch: { batch in
             if batch == 1 { throw Killed() }
-        })
+        }))
         // Simulate kill -9 in the middle of the next append: half a line at the end.
         let records = RobustnessSweep.recordsURL(in: folder)
         let handle = try FileHandle(forWritingTo: records)
