@@ -9,11 +9,15 @@ public struct AttackConfig: Sendable {
         case apgd
     }
     public enum Norm: String, CaseIterable, Codable, Sendable { case linf, l2 }
-    public enum Loss: String, CaseIterable, Sendable {
+    public enum Loss: String, CaseIterable, Codable, Sendable {
         /// Cross-entropy: raised for the true class (untargeted), lowered for the target.
         case ce
         /// Carlini–Wagner margin on logits: best other class minus the class of interest.
         case margin
+        /// Croce & Hein's difference of logits ratio: the margin divided by the spread of
+        /// the top logits, so rescaling the logits (as gradient-masking defenses do) does
+        /// not change it. Needs 3 classes (4 when targeted).
+        case dlr
     }
 
     public var method: Method

@@ -10,7 +10,50 @@ enum AttackLoss {
         case let (.ce, t?): return -(try logits.crossEntropy(labels: t, reduction: .sum))
         case (.margin, nil): return try margin(logits, of: labels).sum() * -1
         case let (.margin, t?): return try margin(logits, of: t).sum()
+        case (.dlr, _): return try dlr(logits, labels: labels, targets: targets).sum()
         }
+    }
+
+    /// Per sample, Croce & Hein (2020), with z sorted descending as z_π1 ≥ z_π2 ≥ …:
+    /// untargeted −(z_y − max_{j≠y} z_j) / (z_π1 − z_π3), targeted
+    /// −(z_y − z_t) / (z_π1 − (z_π3 + z_π4)/2); each + 1e-12 below, as the reference code.
+    /// Both rise as the attack succeeds. The order is read from the values and the
+    /// gradient flows through the logits it picks, as through a sort.
+    static func dlr(_ logits: Tensor, labels: [Int], targets: [Int]?) throws -> Tensor {
+        let (n, k) = (logits.shape[0], logits.shape[1])
+        let needed = targets == nil ? 3 : 4
+        guard k >= needed else {
+            throw AttackError.invalid("the DLR loss needs at least \(needed) classes\(targets == nil ? "" : " when targeted"); this model has \(k): use ce or margin")
+        }
+        let z = logits.detached.scalars
+        // Weights over the logits of each row: the denominator as Σ_j w_j z_j.
+        var spread = [Float](repeating: 0, count: n * k)
+        for i in 0..<n {
+            let order = (0..<k).sorted { z[i * k + $0] > z[i * k + $1] || z[i * k + $0] == z[i * k + $1] && $0 < $1 }
+            spread[i * k + order[0]] += 1
+            if targets == nil {
+                spread[i * k + order[2]] -= 1
+            } else {
+                spread[i * k + order[2]] -= 0.5
+                spread[i * k + order[3]] -= 0.5
+            }
+        }
+        let denominator = try (logits * Tensor(shape: [n, k], scalars: spread)).sum(axes: [1]) + 1e-12
+        let numerator: Tensor
+        if let targets {
+            numerator = try pick(logits, labels) - pick(logits, targets)
+        } else {
+            numerator = try margin(logits, of: labels)
+        }
+        return try -(numerator / denominator)
+    }
+
+    /// Per sample z[c_i].
+    private static func pick(_ logits: Tensor, _ classes: [Int]) throws -> Tensor {
+        let (n, k) = (logits.shape[0], logits.shape[1])
+        var mask = [Float](repeating: 0, count: n * k)
+        for (i, c) in classes.enumerated() { mask[i * k + c] = 1 }
+        return try (logits * Tensor(shape: [n, k], scalars: mask)).sum(axes: [1])
     }
 
     /// Per sample: z[c] − max_{j≠c} z[j]; positive when class c wins.
@@ -33,6 +76,7 @@ enum AttackLoss {
             case let (.ce, t?): return try logits.crossEntropy(labels: t, reduction: .none).scalars.map { -$0 }
             case (.margin, nil): return try margin(logits, of: labels).scalars.map { -$0 }
             case let (.margin, t?): return try margin(logits, of: t).scalars
+            case (.dlr, _): return try dlr(logits, labels: labels, targets: targets).scalars
             }
         }
     }

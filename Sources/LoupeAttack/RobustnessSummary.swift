@@ -218,7 +218,7 @@ public struct RobustnessSummary {
         out["settings"] = [
             "model": settings.model, "data": settings.data, "total": settings.total,
             "attacks": settings.attacks.map(\.rawValue), "norm": settings.norm.rawValue,
-            "eps": settings.epsilons.map(plain), "steps": settings.steps,
+            "eps": settings.epsilons.map(plain), "steps": settings.steps, "loss": (settings.loss ?? .ce).rawValue,
             "alpha": settings.alpha.map { Double($0) as Any } ?? NSNull(), "restarts": settings.restarts,
             "seed": settings.seed, "shard": settings.shard?.description as Any? ?? NSNull(),
         ] as [String: Any]

@@ -15,16 +15,20 @@ public struct SweepSettings: Codable, Equatable, Sendable {
     public var alpha: Float?
     public var restarts: Int
     public var seed: UInt64
+    /// The loss the gradient attacks climb (CW keeps its margin); nil means cross-entropy,
+    /// and keeps runs made before the option existed resumable.
+    public var loss: AttackConfig.Loss?
     /// Also run PGD L∞ at ε = 1 (the whole pixel cube) as a self-check.
     public var unboundedCheck: Bool
     public var shard: Shard?
 
     public init(model: String, data: String, total: Int, attacks: [AttackConfig.Method], norm: AttackConfig.Norm = .linf,
                 epsilons: [Float], steps: Int = 20, alpha: Float? = nil, restarts: Int = 1, seed: UInt64 = 0,
-                unboundedCheck: Bool = true, shard: Shard? = nil) {
+                loss: AttackConfig.Loss? = nil, unboundedCheck: Bool = true, shard: Shard? = nil) {
         (self.model, self.data, self.total, self.attacks, self.norm) = (model, data, total, attacks, norm)
         self.epsilons = Array(Set(epsilons)).sorted()
         (self.steps, self.alpha, self.restarts, self.seed) = (steps, alpha, restarts, seed)
+        self.loss = loss == .ce ? nil : loss
         (self.unboundedCheck, self.shard) = (unboundedCheck, shard)
     }
 
@@ -35,6 +39,7 @@ public struct SweepSettings: Codable, Equatable, Sendable {
                              alpha: method == .apgd ? nil : alpha,
                              steps: method == .fgsm ? 1 : steps)
         c.restarts = method == .fgsm ? 1 : restarts
+        if let loss, method != .cw { c.loss = loss }
         c.seed = seed
         c.earlyStop = true
         return c

@@ -54,7 +54,7 @@ struct Attack: ParsableCommand {
     @Option(help: "True class for an untargeted attack (default: the model's top-1 on the image).")
     var label: String?
 
-    @Option(help: "Loss: ce (cross-entropy) or margin (Carlini–Wagner margin on logits).")
+    @Option(help: "Loss: ce (cross-entropy), margin (Carlini–Wagner margin on logits) or dlr (Croce & Hein's scale-invariant difference of logits ratio).")
     var loss: String?
 
     @Flag(help: "Stop iterating as soon as the attack succeeds (default: run all steps, which raises confidence).")
@@ -69,7 +69,8 @@ struct Attack: ParsableCommand {
         guard let kind = AttackConfig.Method(rawValue: method) else { throw ValidationError("--method must be one of fgsm, bim, pgd, mifgsm, apgd, cw") }
         if kind == .apgd && alpha != nil { throw ValidationError("--alpha does not apply to apgd, which adapts its own step size") }
         if let norm, AttackConfig.Norm(rawValue: norm) == nil { throw ValidationError("--norm must be linf or l2") }
-        if let loss, AttackConfig.Loss(rawValue: loss) == nil { throw ValidationError("--loss must be ce or margin") }
+        if let loss, AttackConfig.Loss(rawValue: loss) == nil { throw ValidationError("--loss must be ce, margin or dlr") }
+        if kind == .cw, let loss, loss != "margin" { throw ValidationError("cw always uses its margin loss: drop --loss") }
         if restarts < 1 { throw ValidationError("--restarts must be at least 1") }
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
         _ = try parseBudget(eps, option: "--eps")

@@ -45,6 +45,9 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Attack steps (default 20; 100 for apgd).")
     var steps: Int?
 
+    @Option(help: "Loss the attack climbs: ce, margin or dlr (scale-invariant; AutoAttack's APGD-DLR with apgd).")
+    var loss = "ce"
+
     @Option(help: "Attack restarts (random starts).")
     var restarts = 1
 
@@ -74,6 +77,7 @@ struct Evaluate: ParsableCommand {
             throw ValidationError("--attack must be pgd, apgd, bim, fgsm or mifgsm, got \(attack)")
         }
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
+        if AttackConfig.Loss(rawValue: loss) == nil { throw ValidationError("--loss must be ce, margin or dlr") }
         if attack?.lowercased() == "apgd" && alpha != nil {
             throw ValidationError("--alpha does not apply to apgd, which adapts its own step size")
         }
@@ -93,6 +97,7 @@ struct Evaluate: ParsableCommand {
             var config = AttackConfig(method: method, eps: eps, alpha: alpha, steps: steps ?? (method == .apgd ? 100 : 20))
             config.restarts = restarts
             config.seed = seed
+            config.loss = AttackConfig.Loss(rawValue: loss) ?? .ce
             attacker = try Attacker(model: model, config: config)
         }
 

@@ -44,6 +44,9 @@ struct Robustness: ParsableCommand {
     @Option(help: "Step size (default 2.5·ε/steps; APGD adapts its own).")
     var alpha: String?
 
+    @Option(help: "Loss the gradient attacks climb: ce, margin or dlr (Croce & Hein's scale-invariant ratio, AutoAttack's APGD-DLR with apgd). cw keeps its margin.")
+    var loss = "ce"
+
     @Option(help: "Random restarts for PGD and APGD.")
     var restarts = 1
 
@@ -73,6 +76,7 @@ struct Robustness: ParsableCommand {
         if restarts < 1 { throw ValidationError("--restarts must be at least 1") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if AttackConfig.Norm(rawValue: norm) == nil { throw ValidationError("--norm must be linf or l2") }
+        if AttackConfig.Loss(rawValue: loss) == nil { throw ValidationError("--loss must be ce, margin or dlr") }
         if resume && output.out == nil { throw ValidationError("--resume needs --out DIR (the folder of the run to finish)") }
         _ = try parsedAttacks()
         _ = try parsedEpsilons()
@@ -105,7 +109,7 @@ struct Robustness: ParsableCommand {
         let settings = SweepSettings(
             model: modelName, data: data, total: total, attacks: try parsedAttacks(), norm: AttackConfig.Norm(rawValue: norm) ?? .linf,
             epsilons: try parsedEpsilons(), steps: steps, alpha: try alpha.map { try parseBudget($0, option: "--alpha") },
-            restarts: restarts, seed: seed, unboundedCheck: !noUnboundedCheck, shard: try shard.map { try Shard(parsing: $0) })
+            restarts: restarts, seed: seed, loss: AttackConfig.Loss(rawValue: loss), unboundedCheck: !noUnboundedCheck, shard: try shard.map { try Shard(parsing: $0) })
         var sweep = try RobustnessSweep(model: model, data: dataset, settings: settings)
         sweep.batchSize = batch
         let folder = URL(fileURLWithPath: output.out ?? "Outputs/\(runStamp())-robustness")

@@ -75,7 +75,7 @@ final class APGDTests: XCTestCase {
             var config = AttackConfig(method: .apgd, norm: norm, eps: eps, steps: 12)
             config.earlyStop = trial % 3 == 0
             config.restarts = 2
-            config.loss = trial % 5 == 0 ? .margin : .ce
+            config.loss = trial % 5 == 0 ? .margin : trial % 4 == 2 ? .dlr : .ce   // DLR untargeted only: 3 classes
             config.seed = UInt64(trial)
             let targets: [Int]? = trial % 2 == 1 ? [2, 0, 1, 2] : nil
             let out = try Attacker(model: model, config: config).run(images, labels: [0, 1, 2, 0], targets: targets)

@@ -139,4 +139,24 @@ final class RobustnessTests: XCTestCase {
         XCTAssertThrowsError(try Shard(parsing: "x"))
         XCTAssertEqual(try Shard(parsing: "2/5"), try Shard(index: 2, count: 5))
     }
+
+    /// The sweep's loss reaches every gradient attack but CW (which keeps its margin), and
+    /// settings written before the option existed still read, as cross-entropy, and still
+    /// merge with new cross-entropy runs.
+    func testLossSettingReachesTheAttacksAndOldRunsStillRead() throws {
+        let dlr = SweepSettings(model: "m", data: "d", total: 4, attacks: [.fgsm, .pgd, .apgd, .cw], norm: .l2,
+                                epsilons: [0.1], loss: .dlr)
+        XCTAssertEqual(dlr.config(.pgd, eps: 0.1).loss, .dlr)
+        XCTAssertEqual(dlr.config(.apgd, eps: 0.1).loss, .dlr)
+        XCTAssertEqual(dlr.config(.cw, eps: 0.1).loss, .margin)
+        XCTAssertEqual(dlr.unboundedConfig.loss, .ce, "the ε = 1 self-check stays plain PGD-CE")
+
+        let ce = SweepSettings(model: "m", data: "d", total: 4, attacks: [.pgd], epsilons: [0.1], loss: .ce)
+        var json = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(ce)) as? [String: Any] ?? [:]
+        XCTAssertNil(json["loss"], "cross-entropy is written as before")
+        json["loss"] = nil
+        let old = try JSONDecoder().decode(SweepSettings.self, from: try JSONSerialization.data(withJSONObject: json))
+        XCTAssertTrue(old.mergeable(with: ce))
+        XCTAssertFalse(old.mergeable(with: SweepSettings(model: "m", data: "d", total: 4, attacks: [.pgd], epsilons: [0.1], loss: .dlr)))
+    }
 }
