@@ -1,9 +1,9 @@
 import CBLAS
 
 /// Row-major single-precision GEMM: C = alpha·op(A)·op(B) + beta·C, with op(A) M×K,
-/// op(B) K×N. Large products are split by 48-row blocks of C across Loupe's workers, each
-/// calling single-threaded OpenBLAS: the split does not change any sum, so results
-/// do not depend on the thread count.
+/// op(B) K×N. Large products are cut into up to `gemmRowBlocks` blocks of rows of C, run
+/// on Loupe's workers, each a call to single-threaded OpenBLAS. The cut depends on the
+/// shape alone, never on the thread count, so results do not either.
 @inline(__always)
 func gemm(
     transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
@@ -15,12 +15,14 @@ func gemm(
     _ = Parallel.configureBLAS
     guard m > 0, n > 0 else { return }
     let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
-    // Below ~2 MFLOP a split costs more than it saves. OpenBLAS's kernels compute a row
-    // differently depending on its position modulo their unroll (12 rows of row-major C on
-    // Zen, 2–24 on other cores), so blocks start on multiples of 48: every row then gets
-    // the same arithmetic whatever the split, and results do not depend on the thread count.
+    // Below ~2 MFLOP a split costs more than it saves. OpenBLAS computes a row differently
+    // depending on its position modulo the kernel's unroll (12 rows of row-major C on Zen 3,
+    // 2–24 on other cores), so blocks start on multiples of 48. On AVX-512 machines it also
+    // switches to other kernels for small products (its "small matrix" and "direct sgemm"
+    // paths), so a block's rows need not match the whole product's: hence a fixed cut,
+    // made the same way whether one worker runs every block or several share them.
     let align = 48, groups = (m + align - 1) / align
-    let blocks = parallel && Parallel.threads > 1 && m * n * k >= 1 << 21 ? Swift.min(Parallel.threads, groups) : 1
+    let blocks = parallel && m * n * k >= 1 << 21 ? Swift.min(gemmRowBlocks, groups) : 1
     if blocks == 1 {
         cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
                     beta, c, Int32(ldc))
@@ -35,3 +37,7 @@ func gemm(
                     b, Int32(ldb), beta, c + r0 * ldc, Int32(ldc))
     }
 }
+
+/// Blocks a large GEMM is cut into: enough to keep 2–4 workers busy, few enough that
+/// OpenBLAS does not re-pack op(B) too often (it packs it once per call).
+let gemmRowBlocks = 4
