@@ -1,9 +1,10 @@
 import CBLAS
+import Foundation
 
 /// Row-major single-precision GEMM: C = alpha·op(A)·op(B) + beta·C, with op(A) M×K,
 /// op(B) K×N. Large products are cut into up to `gemmRowBlocks` blocks of rows of C, run
 /// on Loupe's workers, each a call to single-threaded OpenBLAS. The cut depends on the
-/// shape alone, never on the thread count, so results do not either.
+/// shape and the machine, never on the thread count, so results do not either.
 @inline(__always)
 func gemm(
     transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
@@ -38,6 +39,7 @@ func gemm(
     }
 }
 
-/// Blocks a large GEMM is cut into: enough to keep 2–4 workers busy, few enough that
-/// OpenBLAS does not re-pack op(B) too often (it packs it once per call).
-let gemmRowBlocks = 4
+/// Blocks a large GEMM is cut into: one per core of the machine, a fixed number for a
+/// given machine whatever `Parallel.threads` says. (More blocks than workers would only
+/// make OpenBLAS re-pack op(B) more often: it packs it once per call.)
+let gemmRowBlocks = max(1, ProcessInfo.processInfo.activeProcessorCount)
