@@ -159,4 +159,17 @@ final class RobustnessTests: XCTestCase {
         XCTAssertTrue(old.mergeable(with: ce))
         XCTAssertFalse(old.mergeable(with: SweepSettings(model: "m", data: "d", total: 4, attacks: [.pgd], epsilons: [0.1], loss: .dlr)))
     }
+
+    /// Resuming under another loss would mix two attacks in one report: refused, naming it.
+    func testResumeRefusesAnotherLoss() throws {
+        let folder = scratch.appendingPathComponent("loss")
+        var ce = settings(total: 4)
+        ce.unboundedCheck = false
+        _ = try sweep(ce, batch: 4).run(into: folder, resume: false)
+        var dlr = ce
+        dlr.loss = .dlr
+        XCTAssertThrowsError(try sweep(dlr, batch: 4).run(into: folder, resume: true)) { error in
+            XCTAssertTrue("\(error)".contains("loss ce vs dlr"), "\(error)")
+        }
+    }
 }
