@@ -52,7 +52,9 @@ public enum RobustnessReport {
         }
         let st = s.settings
         page.paragraph("Settings: attacks \(st.attacks.map(\.rawValue).joined(separator: ", ")), norm \(st.norm.rawValue), "
-                       + "loss \((st.loss ?? .ce).rawValue), steps \(st.steps), α \(st.alpha.map { String(format: "%g", $0) } ?? "2.5·ε/steps"), restarts \(st.restarts), seed \(st.seed)"
+                       + "loss \((st.loss ?? .ce).rawValue), steps \(st.steps)"
+                       + (st.attackSteps.map { " (" + $0.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")" } ?? "")
+                       + ", α \(st.alpha.map { String(format: "%g", $0) } ?? "2.5·ε/steps"), restarts \(st.restarts), seed \(st.seed)"
                        + (st.shard.map { ", shard \($0) of samples \(st.ids)" } ?? "") + ".")
         page.link("per-sample records (JSON lines)", to: "records.jsonl")
         page.reproduce(command)

@@ -74,7 +74,7 @@ public struct RobustnessSummary {
 
         var perStep: [(AttackConfig.Method, [Double])] = []
         for method in settings.attacks where method != .fgsm && method != .cw {
-            let last = eps.count - 1, steps = settings.steps
+            let last = eps.count - 1, steps = settings.steps(for: method)
             // A sample counts as robust after k steps unless it broke at a step ≤ k at the
             // largest ε (a break at a smaller ε, carried, counts from its own step).
             let curve = (0...steps).map { k -> Double in
@@ -164,7 +164,7 @@ public struct RobustnessSummary {
         }
         checks.append(Check(check: "accuracy never rises with steps", passed: stepRises.isEmpty,
                             detail: perStep.isEmpty ? "not applicable: no iterative attack"
-                                : stepRises.isEmpty ? "monotone over \(settings.steps) steps at ε = \(eps.last ?? 0)"
+                                : stepRises.isEmpty ? "monotone over \(perStep.map { "\($0.0.rawValue) \($0.1.count - 1)" }.joined(separator: ", ")) steps at ε = \(eps.last ?? 0)"
                                 : stepRises.joined(separator: "; ")))
 
         // Each stronger iterative attack against FGSM at the same budget (a sanity check of
@@ -218,7 +218,8 @@ public struct RobustnessSummary {
         out["settings"] = [
             "model": settings.model, "data": settings.data, "total": settings.total,
             "attacks": settings.attacks.map(\.rawValue), "norm": settings.norm.rawValue,
-            "eps": settings.epsilons.map(plain), "steps": settings.steps, "loss": (settings.loss ?? .ce).rawValue,
+            "eps": settings.epsilons.map(plain), "steps": settings.steps,
+            "steps_per_attack": Dictionary(uniqueKeysWithValues: settings.attacks.map { ($0.rawValue, settings.steps(for: $0)) }), "loss": (settings.loss ?? .ce).rawValue,
             "alpha": settings.alpha.map { Double($0) as Any } ?? NSNull(), "restarts": settings.restarts,
             "seed": settings.seed, "shard": settings.shard?.description as Any? ?? NSNull(),
         ] as [String: Any]

@@ -163,7 +163,9 @@ public struct RobustnessSweep {
         if a.data != b.data || a.total != b.total { diffs.append("data \(a.data) (\(a.total)) vs \(b.data) (\(b.total))") }
         if a.attacks != b.attacks || a.norm != b.norm { diffs.append("attacks") }
         if a.epsilons != b.epsilons { diffs.append("eps \(a.epsilons) vs \(b.epsilons)") }
-        if a.steps != b.steps || a.alpha != b.alpha || a.restarts != b.restarts { diffs.append("steps/alpha/restarts") }
+        if a.steps != b.steps || a.attackSteps != b.attackSteps || a.alpha != b.alpha || a.restarts != b.restarts {
+            diffs.append("steps/alpha/restarts")
+        }
         if a.loss != b.loss { diffs.append("loss \((a.loss ?? .ce).rawValue) vs \((b.loss ?? .ce).rawValue)") }
         if a.seed != b.seed { diffs.append("seed \(a.seed) vs \(b.seed)") }
         if a.shard != b.shard { diffs.append("shard \(a.shard?.description ?? "none") vs \(b.shard?.description ?? "none")") }

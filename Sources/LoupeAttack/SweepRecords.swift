@@ -11,7 +11,10 @@ public struct SweepSettings: Codable, Equatable, Sendable {
     public var norm: AttackConfig.Norm
     /// Ascending, without repeats.
     public var epsilons: [Float]
+    /// Iterations of every iterative attack, unless `attackSteps` names its own.
     public var steps: Int
+    /// Per-attack iterations (`--attacks pgd,apgd:100`); nil when every attack uses `steps`.
+    public var attackSteps: [String: Int]?
     public var alpha: Float?
     public var restarts: Int
     public var seed: UInt64
@@ -24,12 +27,20 @@ public struct SweepSettings: Codable, Equatable, Sendable {
 
     public init(model: String, data: String, total: Int, attacks: [AttackConfig.Method], norm: AttackConfig.Norm = .linf,
                 epsilons: [Float], steps: Int = 20, alpha: Float? = nil, restarts: Int = 1, seed: UInt64 = 0,
-                loss: AttackConfig.Loss? = nil, unboundedCheck: Bool = true, shard: Shard? = nil) {
+                loss: AttackConfig.Loss? = nil, attackSteps: [AttackConfig.Method: Int] = [:],
+                unboundedCheck: Bool = true, shard: Shard? = nil) {
         (self.model, self.data, self.total, self.attacks, self.norm) = (model, data, total, attacks, norm)
         self.epsilons = Array(Set(epsilons)).sorted()
         (self.steps, self.alpha, self.restarts, self.seed) = (steps, alpha, restarts, seed)
         self.loss = loss == .ce ? nil : loss
+        let named = attackSteps.filter { $0.key != .fgsm && $0.value != steps }
+        self.attackSteps = named.isEmpty ? nil : Dictionary(uniqueKeysWithValues: named.map { ($0.key.rawValue, $0.value) })
         (self.unboundedCheck, self.shard) = (unboundedCheck, shard)
+    }
+
+    /// Iterations of `method`: one for FGSM, its own count if it has one, else `steps`.
+    public func steps(for method: AttackConfig.Method) -> Int {
+        method == .fgsm ? 1 : attackSteps?[method.rawValue] ?? steps
     }
 
     /// The attack configuration for `method` at budget `eps`.
@@ -37,7 +48,7 @@ public struct SweepSettings: Codable, Equatable, Sendable {
         // APGD picks its own step size, so the sweep's α applies to the others only.
         var c = AttackConfig(method: method, norm: method == .fgsm || method == .mifgsm ? .linf : norm, eps: eps,
                              alpha: method == .apgd ? nil : alpha,
-                             steps: method == .fgsm ? 1 : steps)
+                             steps: steps(for: method))
         c.restarts = method == .fgsm ? 1 : restarts
         if let loss, method != .cw { c.loss = loss }
         c.seed = seed

@@ -20,6 +20,8 @@ struct Robustness: ParsableCommand {
               --attacks fgsm,pgd --eps 0,0.05,0.1,0.15,0.2
           loupe robustness --model fashion.safetensors --attacks pgd --eps 0.1 \\
               --steps 20 --alpha 0.01 --limit 1000
+          loupe robustness --model fashion.safetensors \\
+              --attacks fgsm,pgd,apgd:100 --eps 0,0.05,0.1
           loupe robustness --model fashion.safetensors --shard 3/8 \\
               --out runs/shard-3 --resume
         """))
@@ -29,7 +31,7 @@ struct Robustness: ParsableCommand {
     @Option(help: "fashion-mnist:test, fashion-mnist:train, a folder of IDX files, or an image folder (one subfolder per class).")
     var data = "fashion-mnist:test"
 
-    @Option(help: "Comma-separated attacks: fgsm, bim, pgd, mifgsm, apgd, cw.")
+    @Option(help: "Comma-separated attacks: fgsm, bim, pgd, mifgsm, apgd, cw; NAME:N gives one its own steps (apgd:100).")
     var attacks = "fgsm,pgd"
 
     @Option(help: "Comma-separated budgets in pixel units (fractions like 8/255 work).")
@@ -38,7 +40,7 @@ struct Robustness: ParsableCommand {
     @Option(help: "linf or l2 (for bim, pgd and apgd).")
     var norm = "linf"
 
-    @Option(help: "Iterations of the iterative attacks (APGD included).")
+    @Option(help: "Iterations of the iterative attacks (APGD included), except those given as NAME:N in --attacks.")
     var steps = 20
 
     @Option(help: "Step size (default 2.5·ε/steps; APGD adapts its own).")
@@ -83,14 +85,26 @@ struct Robustness: ParsableCommand {
         if let shard { do { _ = try Shard(parsing: shard) } catch { throw ValidationError("\(error)") } }
     }
 
-    func parsedAttacks() throws -> [AttackConfig.Method] {
-        try attacks.split(separator: ",").map {
-            let name = $0.trimmingCharacters(in: .whitespaces).lowercased()
+    /// `--attacks` as methods in order, with the steps of those written NAME:N.
+    func parsedAttacks() throws -> (methods: [AttackConfig.Method], steps: [AttackConfig.Method: Int]) {
+        var methods: [AttackConfig.Method] = [], own: [AttackConfig.Method: Int] = [:]
+        for entry in attacks.split(separator: ",") {
+            let parts = entry.trimmingCharacters(in: .whitespaces).lowercased().split(separator: ":", omittingEmptySubsequences: false)
+            let name = String(parts[0])
             guard let m = AttackConfig.Method(rawValue: name) else {
                 throw ValidationError("--attacks: unknown attack '\(name)'; choose from fgsm, bim, pgd, mifgsm, apgd, cw")
             }
-            return m
+            guard !methods.contains(m) else { throw ValidationError("--attacks lists \(name) twice") }
+            if parts.count > 1 {
+                guard parts.count == 2, let n = Int(parts[1]), n >= 1 else {
+                    throw ValidationError("--attacks: '\(entry)' should be \(name):STEPS with STEPS ≥ 1, e.g. apgd:100")
+                }
+                if m == .fgsm && n != 1 { throw ValidationError("--attacks: fgsm is a single step; drop ':\(n)' or use bim") }
+                own[m] = n
+            }
+            methods.append(m)
         }
+        return (methods, own)
     }
 
     func parsedEpsilons() throws -> [Float] {
@@ -107,9 +121,9 @@ struct Robustness: ParsableCommand {
         let modelName = modelOptions.model ?? modelOptions.arch.map { "\($0):\(modelOptions.weights ?? "")" }
             ?? modelOptions.spec.map { "\($0):\(modelOptions.weights ?? "")" } ?? "efficientnet-lite0"
         let settings = SweepSettings(
-            model: modelName, data: data, total: total, attacks: try parsedAttacks(), norm: AttackConfig.Norm(rawValue: norm) ?? .linf,
+            model: modelName, data: data, total: total, attacks: try parsedAttacks().methods, norm: AttackConfig.Norm(rawValue: norm) ?? .linf,
             epsilons: try parsedEpsilons(), steps: steps, alpha: try alpha.map { try parseBudget($0, option: "--alpha") },
-            restarts: restarts, seed: seed, loss: AttackConfig.Loss(rawValue: loss), unboundedCheck: !noUnboundedCheck, shard: try shard.map { try Shard(parsing: $0) })
+            restarts: restarts, seed: seed, loss: AttackConfig.Loss(rawValue: loss), attackSteps: try parsedAttacks().steps, unboundedCheck: !noUnboundedCheck, shard: try shard.map { try Shard(parsing: $0) })
         var sweep = try RobustnessSweep(model: model, data: dataset, settings: settings)
         sweep.batchSize = batch
         let folder = URL(fileURLWithPath: output.out ?? "Outputs/\(runStamp())-robustness")

@@ -172,4 +172,22 @@ final class RobustnessTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("loss ce vs dlr"), "\(error)")
         }
     }
+
+    /// `--attacks pgd,apgd:6 --steps 3`: each attack runs and is plotted over its own steps,
+    /// and the audit still holds.
+    func testAttacksKeepTheirOwnSteps() throws {
+        let s = SweepSettings(model: "fashion-cnn (test)", data: "fashion-mnist:test", total: 12, attacks: [.fgsm, .pgd, .apgd],
+                              epsilons: [0, 0.1], steps: 3, seed: 7, attackSteps: [.apgd: 6, .fgsm: 1], unboundedCheck: false)
+        XCTAssertEqual(s.attackSteps, ["apgd": 6], "FGSM's single step is not an override")
+        XCTAssertEqual([s.config(.fgsm, eps: 0.1).steps, s.config(.pgd, eps: 0.1).steps, s.config(.apgd, eps: 0.1).steps], [1, 3, 6])
+        XCTAssertNil(SweepSettings(model: "m", data: "d", total: 1, attacks: [.pgd], epsilons: [0.1], steps: 3,
+                                   attackSteps: [.pgd: 3]).attackSteps, "an override equal to --steps is no override")
+
+        let records = try sweep(s, batch: 6).run(into: scratch.appendingPathComponent("steps"), resume: false)
+        XCTAssertTrue(records.allSatisfy { r in (r.attacks["apgd"]?.step.compactMap { $0 }.allSatisfy { $0 <= 6 }) ?? false })
+        let summary = try RobustnessSummary(settings: s, records: records)
+        XCTAssertEqual(summary.accuracyPerStep.map(\.attack), [.pgd, .apgd])
+        XCTAssertEqual(summary.accuracyPerStep.map(\.accuracy.count), [4, 7], "steps 0…3 and 0…6")
+        for check in summary.audit { XCTAssertTrue(check.passed, "\(check.check): \(check.detail)") }
+    }
 }

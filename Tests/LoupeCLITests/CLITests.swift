@@ -49,6 +49,13 @@ final class CLITests: XCTestCase {
             XCTAssertFalse(r.stderr.isEmpty, "\(args) printed no error")
             XCTAssertFalse(r.stderr.contains("Fatal error"), "\(args) crashed: \(r.stderr)")
         }
+        // Per-attack steps: each malformed entry is named with the form that works.
+        for (entry, says) in [("fgsm:5", "fgsm is a single step"), ("pgd:x", "pgd:STEPS"), ("apgd:0", "apgd:STEPS"),
+                              ("pgd,pgd:40", "pgd twice")] {
+            let r = try LoupeBinary.run(["robustness", "--attacks", entry])
+            XCTAssertEqual(r.status, 2, "\(entry): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(says), "\(entry): \(r.stderr)")
+        }
         let typo = try LoupeBinary.run(["layers", "efficentnet-lite0"])
         XCTAssertTrue(typo.stderr.contains("efficientnet-lite0"), "no suggestion in: \(typo.stderr)")
     }
