@@ -39,6 +39,43 @@ func ceilDiv(_ a: Int, _ b: Int) -> Int {
     a >= 0 ? (a + b - 1) / b : -((-a) / b)
 }
 
+/// One (channel, ky, kx) row of the column matrix and the part of it that reads inside the
+/// image: output rows `ys` and columns `xs`, whose first read is input column `x0` of row
+/// `inputRow(oy)`. `colRow + oy·outW` addresses output row oy of the tile.
+struct TapRun {
+    var channel: Int
+    var colRow: Int
+    var ys: Range<Int>
+    var xs: Range<Int>
+    var x0: Int
+    var rowOffset: Int  // input row of output row oy: oy·stride + rowOffset
+
+    @inline(__always) func inputRow(_ oy: Int, stride: Int) -> Int { oy * stride + rowOffset }
+}
+
+extension ConvGeometry {
+    /// Calls `body` for every (channel, ky, kx) of channels `range` over output rows `rows`,
+    /// in col-row order: the walk im2col and its adjoint col2im share.
+    @inline(__always)
+    func forEachTap(channels range: Range<Int>?, outputRows rows: Range<Int>?, _ body: (TapRun) -> Void) {
+        let oy0 = rows?.lowerBound ?? 0, oy1 = rows?.upperBound ?? outH
+        let tile = (oy1 - oy0) * outW
+        for c in range ?? 0..<channels {
+            for ky in 0..<kh {
+                var (yLo, yHi) = validRange(tapOffset: ky * dilation, pad: padTop, n: inH, out: outH)
+                yLo = Swift.min(Swift.max(yLo, oy0), oy1)
+                yHi = Swift.min(Swift.max(yHi, yLo), oy1)
+                for kx in 0..<kw {
+                    let (xLo, xHi) = validRange(tapOffset: kx * dilation, pad: padLeft, n: inW, out: outW)
+                    body(TapRun(channel: c, colRow: ((c * kh + ky) * kw + kx) * tile - oy0 * outW, ys: yLo..<yHi,
+                                xs: xLo..<Swift.max(xHi, xLo), x0: xLo * stride - padLeft + kx * dilation,
+                                rowOffset: ky * dilation - padTop))
+                }
+            }
+        }
+    }
+}
+
 /// Unfolds channels `range` of `src` [channels, inH, inW] into rows of `col`
 /// [colRows, rows.count·outW], for output rows `rows` only (a tile; all rows by default);
 /// the rows of one channel are c·kh·kw ..< (c+1)·kh·kw. Every element of those col rows
@@ -49,43 +86,34 @@ func im2col(
 ) {
     let s = g.stride, outW = g.outW
     let oy0 = rows?.lowerBound ?? 0, oy1 = rows?.upperBound ?? g.outH
-    let tile = (oy1 - oy0) * outW
-    for c in range ?? 0..<g.channels {
-        let plane = src + c * g.inPlane
-        for ky in 0..<g.kh {
-            var (yLo, yHi) = g.validRange(tapOffset: ky * g.dilation, pad: g.padTop, n: g.inH, out: g.outH)
-            yLo = Swift.min(Swift.max(yLo, oy0), oy1)
-            yHi = Swift.min(Swift.max(yHi, yLo), oy1)
-            for kx in 0..<g.kw {
-                // `row` is indexed by absolute output row oy: row + oy·outW is in the tile.
-                let row = col + ((c * g.kh + ky) * g.kw + kx) * tile - oy0 * outW
-                let (xLo, xHi) = g.validRange(tapOffset: kx * g.dilation, pad: g.padLeft, n: g.inW, out: outW)
-                if yLo > oy0 { (row + oy0 * outW).update(repeating: 0, count: (yLo - oy0) * outW) }
-                if yHi < oy1 { (row + yHi * outW).update(repeating: 0, count: (oy1 - yHi) * outW) }
-                guard xHi > xLo else {
-                    (row + yLo * outW).update(repeating: 0, count: (yHi - yLo) * outW)
-                    continue
-                }
-                let x0 = xLo * s - g.padLeft + kx * g.dilation
-                for oy in yLo..<yHi {
-                    let dst = row + oy * outW
-                    let srcRow = plane + (oy * s - g.padTop + ky * g.dilation) * g.inW + x0
-                    // Small images (Fashion-MNIST's 28 and 14 columns) make these runs a few
-                    // floats long, where a memcpy/memset call costs more than the copy.
-                    for j in 0..<xLo { dst[j] = 0 }
-                    let n = xHi - xLo
-                    if s != 1 {
-                        for j in 0..<n { dst[xLo + j] = srcRow[j * s] }
-                    } else if n > 64 {
-                        (dst + xLo).update(from: srcRow, count: n)
-                    } else {
-                        var j = 0
-                        while j + 8 <= n { storeVector(loadVector(srcRow + j), dst + xLo + j); j += 8 }
-                        while j < n { dst[xLo + j] = srcRow[j]; j += 1 }
-                    }
-                    for j in xHi..<Swift.max(xHi, outW) { dst[j] = 0 }
-                }
+    g.forEachTap(channels: range, outputRows: rows) { run in
+        let plane = src + run.channel * g.inPlane
+        // `row` is indexed by absolute output row oy: row + oy·outW is in the tile.
+        let row = col + run.colRow
+        let (yLo, yHi, xLo, xHi) = (run.ys.lowerBound, run.ys.upperBound, run.xs.lowerBound, run.xs.upperBound)
+        if yLo > oy0 { (row + oy0 * outW).update(repeating: 0, count: (yLo - oy0) * outW) }
+        if yHi < oy1 { (row + yHi * outW).update(repeating: 0, count: (oy1 - yHi) * outW) }
+        guard xHi > xLo else {
+            (row + yLo * outW).update(repeating: 0, count: (yHi - yLo) * outW)
+            return
+        }
+        for oy in run.ys {
+            let dst = row + oy * outW
+            let srcRow = plane + run.inputRow(oy, stride: s) * g.inW + run.x0
+            // Small images (Fashion-MNIST's 28 and 14 columns) make these runs a few
+            // floats long, where a memcpy/memset call costs more than the copy.
+            for j in 0..<xLo { dst[j] = 0 }
+            let n = xHi - xLo
+            if s != 1 {
+                for j in 0..<n { dst[xLo + j] = srcRow[j * s] }
+            } else if n > 64 {
+                (dst + xLo).update(from: srcRow, count: n)
+            } else {
+                var j = 0
+                while j + 8 <= n { storeVector(loadVector(srcRow + j), dst + xLo + j); j += 8 }
+                while j < n { dst[xLo + j] = srcRow[j]; j += 1 }
             }
+            for j in xHi..<Swift.max(xHi, outW) { dst[j] = 0 }
         }
     }
 }
@@ -98,29 +126,17 @@ func col2im(
     channels range: Range<Int>? = nil, outputRows rows: Range<Int>? = nil
 ) {
     let s = g.stride, outW = g.outW
-    let oy0 = rows?.lowerBound ?? 0, oy1 = rows?.upperBound ?? g.outH
-    let tile = (oy1 - oy0) * outW
-    for c in range ?? 0..<g.channels {
-        let plane = dst + c * g.inPlane
-        for ky in 0..<g.kh {
-            var (yLo, yHi) = g.validRange(tapOffset: ky * g.dilation, pad: g.padTop, n: g.inH, out: g.outH)
-            yLo = Swift.min(Swift.max(yLo, oy0), oy1)
-            yHi = Swift.min(Swift.max(yHi, yLo), oy1)
-            for kx in 0..<g.kw {
-                let row = col + ((c * g.kh + ky) * g.kw + kx) * tile - oy0 * outW
-                let (xLo, xHi) = g.validRange(tapOffset: kx * g.dilation, pad: g.padLeft, n: g.inW, out: outW)
-                guard xHi > xLo else { continue }
-                let x0 = xLo * s - g.padLeft + kx * g.dilation
-                let n = xHi - xLo
-                for oy in yLo..<yHi {
-                    let srcRow = row + oy * outW + xLo
-                    let dstRow = plane + (oy * s - g.padTop + ky * g.dilation) * g.inW + x0
-                    if s == 1 {
-                        for j in 0..<n { dstRow[j] += srcRow[j] }
-                    } else {
-                        for j in 0..<n { dstRow[j * s] += srcRow[j] }
-                    }
-                }
+    g.forEachTap(channels: range, outputRows: rows) { run in
+        guard !run.xs.isEmpty else { return }
+        let plane = dst + run.channel * g.inPlane
+        let n = run.xs.count
+        for oy in run.ys {
+            let srcRow = col + run.colRow + oy * outW + run.xs.lowerBound
+            let dstRow = plane + run.inputRow(oy, stride: s) * g.inW + run.x0
+            if s == 1 {
+                for j in 0..<n { dstRow[j] += srcRow[j] }
+            } else {
+                for j in 0..<n { dstRow[j * s] += srcRow[j] }
             }
         }
     }
