@@ -67,10 +67,7 @@ public struct Attacker {
         let threat = ThreatModel(norm: config.norm, eps: config.eps)
         func hits(_ i: Int, _ prediction: Int) -> Bool { targets.map { prediction == $0[i] } ?? (prediction != labels[i]) }
 
-        var best = x0
-        var bestSuccess = [Bool](repeating: false, count: n)
-        var bestLoss = [Float](repeating: -.infinity, count: n)
-        var bestStep = [Int?](repeating: nil, count: n)
+        var best = BestOverRestarts(x0, samples: n)
         var trajectories = [[AttackStep]](repeating: [], count: n)
 
         for restart in 0..<config.restarts {
@@ -131,17 +128,9 @@ public struct Attacker {
                     threat.project(&x, origin: x0, sample: i * d..<(i + 1) * d)
                 }
             }
-            // Keep, per sample, a success over a failure, else the higher loss.
-            for i in 0..<n {
-                let success = firstHit[i] != nil
-                let better = success && !bestSuccess[i] || (success == bestSuccess[i] && keptLoss[i] > bestLoss[i])
-                if better {
-                    for j in i * d..<(i + 1) * d { best[j] = keptX[j] }
-                    (bestSuccess[i], bestLoss[i], bestStep[i]) = (success, keptLoss[i], firstHit[i])
-                }
-            }
+            for i in 0..<n { best.offer(i, from: keptX, success: firstHit[i] != nil, loss: keptLoss[i], step: firstHit[i]) }
         }
-        return try outcome(best, shape: images.shape, hits: hits, bestStep: bestStep, trajectories: trajectories)
+        return try outcome(best.x, shape: images.shape, hits: hits, bestStep: best.step, trajectories: trajectories)
     }
 
     /// The returned images, judged afresh by the model: success is what it says of them,
@@ -154,6 +143,30 @@ public struct Attacker {
         let success = predictions.indices.map { hits($0, predictions[$0]) }
         return AttackOutcome(adversarial: adversarial, success: success, predictions: predictions,
                              successStep: success.indices.map { success[$0] ? bestStep[$0] : nil }, trajectories: trajectories)
+    }
+
+    /// Per sample, the best result over random restarts: a success over a failure, else
+    /// the higher loss.
+    struct BestOverRestarts {
+        private(set) var x: [Float]
+        private(set) var step: [Int?]
+        private var success: [Bool]
+        private var loss: [Float]
+        private let d: Int
+
+        init(_ x0: [Float], samples n: Int) {
+            (x, d) = (x0, x0.count / Swift.max(n, 1))
+            step = Array(repeating: nil, count: n)
+            success = Array(repeating: false, count: n)
+            loss = Array(repeating: -.infinity, count: n)
+        }
+
+        /// Sample i of a restart's batch `candidate`, kept if it beats what is kept.
+        mutating func offer(_ i: Int, from candidate: [Float], success s: Bool, loss l: Float, step first: Int?) {
+            guard s && !success[i] || (s == success[i] && l > loss[i]) else { return }
+            for j in i * d..<(i + 1) * d { x[j] = candidate[j] }
+            (success[i], loss[i], step[i]) = (s, l, first)
+        }
     }
 
     /// One round of an iterative attack over the samples still attacked.

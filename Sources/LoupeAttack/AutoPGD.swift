@@ -82,10 +82,7 @@ extension Attacker {
         let checkpoints = Set(APGDSchedule.checkpoints(steps: config.steps).dropFirst())
         func hits(_ i: Int, _ prediction: Int) -> Bool { targets.map { prediction == $0[i] } ?? (prediction != labels[i]) }
 
-        var best = x0
-        var bestSuccess = [Bool](repeating: false, count: n)
-        var bestLoss = [Float](repeating: -.infinity, count: n)
-        var bestStep = [Int?](repeating: nil, count: n)
+        var best = BestOverRestarts(x0, samples: n)
         var trajectories = [[AttackStep]](repeating: [], count: n)
 
         for restart in 0..<config.restarts {
@@ -160,15 +157,9 @@ extension Attacker {
                     threat.project(&x, origin: x0, sample: range)
                 }
             }
-            for i in 0..<n {
-                let better = keptSuccess[i] && !bestSuccess[i] || (keptSuccess[i] == bestSuccess[i] && keptLoss[i] > bestLoss[i])
-                if better {
-                    for j in i * d..<(i + 1) * d { best[j] = keptX[j] }
-                    (bestSuccess[i], bestLoss[i], bestStep[i]) = (keptSuccess[i], keptLoss[i], firstHit[i])
-                }
-            }
+            for i in 0..<n { best.offer(i, from: keptX, success: keptSuccess[i], loss: keptLoss[i], step: firstHit[i]) }
         }
-        return try outcome(best, shape: images.shape, hits: hits, bestStep: bestStep, trajectories: trajectories)
+        return try outcome(best.x, shape: images.shape, hits: hits, bestStep: best.step, trajectories: trajectories)
     }
 
     /// APGD's random start: uniform in the L∞ ball (as PGD); for L2 a Gaussian direction
