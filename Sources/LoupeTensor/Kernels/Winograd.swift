@@ -141,7 +141,9 @@ struct WinogradPlan {
     /// Eight tiles of a tile row at a time: tile tx reads input columns 2tx − padLeft + 0…3,
     /// so each input row is first split into even and odd columns (E[k] = column 2k − padLeft,
     /// O[k] = 2k + 1 − padLeft, zero outside the image); the tile's four columns are then
-    /// E[tx], O[tx], E[tx+1], O[tx+1], all unit-stride.
+    /// E[tx], O[tx], E[tx+1], O[tx+1], all unit-stride. Neighbouring tile rows share two
+    /// input rows, so split rows live in a ring of four slots (input row iy in slot iy mod 4)
+    /// and each is split once; rows of padding point at one zero line.
     private func transformInput(
         _ x: UnsafePointer<Float>, group g: Int, rows: Range<Int>, channels range: Range<Int>,
         into v: UnsafeMutablePointer<Float>
@@ -149,23 +151,36 @@ struct WinogradPlan {
         let geo = self.geo, c = channels, ld = rowStride(rows.count * tilesW)
         // E/O lines long enough for the last 8-lane chunk's loads at tx + 1.
         let line = (tilesW + 7) / 8 * 8 + 8
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 8 * line) { buffer in
-            let lines = buffer.baseAddress!
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 12 * line) { buffer in
+            let ring = buffer.baseAddress!  // slot s: E at 2s·line, O at (2s + 1)·line
+            let zero = ring + 8 * line
+            zero.update(repeating: 0, count: line)
+            let padded = zero + line        // one input row, padded, 2·line floats
+            var held = (-1, -1, -1, -1)     // the (image · inH + iy) each slot holds
             for ch in range {
+                held = (-1, -1, -1, -1)
                 for r in rows {
                     let n = r / tilesH, ty = r % tilesH
                     let plane = x + ((n * groups + g) * c + ch) * geo.inPlane
+                    var e = (zero, zero, zero, zero), o = (zero, zero, zero, zero)
                     for i in 0..<4 {
                         let iy = 2 * ty - geo.padTop + i
-                        let src = iy >= 0 && iy < geo.inH ? plane + iy * geo.inW : nil
-                        splitRow(src, even: lines + 2 * i * line, odd: lines + (2 * i + 1) * line, count: line)
+                        guard iy >= 0 && iy < geo.inH else { continue }
+                        let slot = iy & 3, key = n * geo.inH + iy
+                        let even = ring + 2 * slot * line, odd = even + line
+                        if Self.slot(slot, of: held) != key {
+                            splitRow(plane + iy * geo.inW, even: even, odd: odd, count: line, padded: padded)
+                            Self.set(slot, of: &held, to: key)
+                        }
+                        Self.set(i, of: &e, to: even)
+                        Self.set(i, of: &o, to: odd)
                     }
                     // Lanes past the row's last tile spill into the next row's first tiles, which
                     // that row (next in this loop) overwrites, or into the slack after the block.
                     let out = v + ch * ld + (r - rows.lowerBound) * tilesW
                     var tx = 0
                     while tx < tilesW {
-                        transformTiles(lines + tx, line: line, into: out + tx, stride: c * ld)
+                        transformTiles(even: e, odd: o, at: tx, into: out + tx, stride: c * ld)
                         tx += 8
                     }
                 }
@@ -173,65 +188,66 @@ struct WinogradPlan {
         }
     }
 
-    /// even[k] = src[2k − padLeft], odd[k] = src[2k + 1 − padLeft], zero outside the row
-    /// (or everywhere if `src` is nil: a row of padding).
+    private typealias Four<T> = (T, T, T, T)
+
+    @inline(__always)
+    private static func slot<T>(_ i: Int, of t: Four<T>) -> T {
+        switch i { case 0: t.0; case 1: t.1; case 2: t.2; default: t.3 }
+    }
+
+    @inline(__always)
+    private static func set<T>(_ i: Int, of t: inout Four<T>, to value: T) {
+        switch i { case 0: t.0 = value; case 1: t.1 = value; case 2: t.2 = value; default: t.3 = value }
+    }
+
+    /// even[k] = src[2k − padLeft], odd[k] = src[2k + 1 − padLeft], zero outside the row,
+    /// for k < count (a multiple of 8): the row is copied once into `padded` (2·count
+    /// floats) with its zeros, then de-interleaved 16 floats at a time. Fashion-MNIST's
+    /// 14- and 28-column rows are too short for calls to memcpy/memset to pay.
     @inline(__always)
     private func splitRow(
-        _ src: UnsafePointer<Float>?, even: UnsafeMutablePointer<Float>, odd: UnsafeMutablePointer<Float>, count: Int
+        _ src: UnsafePointer<Float>, even: UnsafeMutablePointer<Float>, odd: UnsafeMutablePointer<Float>,
+        count: Int, padded: UnsafeMutablePointer<Float>
     ) {
-        guard let src else {
-            even.update(repeating: 0, count: count)
-            odd.update(repeating: 0, count: count)
-            return
-        }
-        let pl = geo.padLeft, w = geo.inW
-        // Interior: both columns 2k − pl and 2k + 1 − pl inside [0, w).
-        let lo = Swift.min(Swift.max(ceilDiv(pl, 2), 0), count)
-        let last = w - 2 + pl  // 2k + 1 − pl ≤ w − 1  ⇔  k ≤ last / 2
-        let hi = Swift.max(Swift.min(last >= 0 ? last / 2 + 1 : 0, count), lo)
-        @inline(__always) func at(_ j: Int) -> Float { j >= 0 && j < w ? src[j] : 0 }
-        for k in 0..<lo {
-            even[k] = at(2 * k - pl)
-            odd[k] = at(2 * k + 1 - pl)
-        }
-        let base = src - pl
-        var k = lo
-        while k + 8 <= hi {
-            let pairs = UnsafeRawPointer(base + 2 * k).loadUnaligned(as: SIMD16<Float>.self)
+        let pl = geo.padLeft, total = 2 * count
+        // padded[j] = src[j − pl] for j in [lo, hi); zero elsewhere.
+        let lo = Swift.min(Swift.max(pl, 0), total), hi = Swift.min(Swift.max(pl + geo.inW, lo), total)
+        for j in 0..<lo { padded[j] = 0 }
+        let from = src + (lo - pl), n = hi - lo
+        var j = 0
+        while j + 8 <= n { storeVector(loadVector(from + j), padded + lo + j); j += 8 }
+        while j < n { padded[lo + j] = from[j]; j += 1 }
+        var t = hi
+        while t < total && t & 7 != 0 { padded[t] = 0; t += 1 }
+        while t < total { storeVector(SIMD8<Float>(repeating: 0), padded + t); t += 8 }
+        var k = 0
+        while k < count {
+            let pairs = UnsafeRawPointer(padded + 2 * k).loadUnaligned(as: SIMD16<Float>.self)
             storeVector(pairs.evenHalf, even + k)
             storeVector(pairs.oddHalf, odd + k)
             k += 8
         }
-        while k < hi {
-            even[k] = base[2 * k]
-            odd[k] = base[2 * k + 1]
-            k += 1
-        }
-        for k in hi..<count {
-            even[k] = at(2 * k - pl)
-            odd[k] = at(2 * k + 1 - pl)
-        }
     }
 
-    /// Bᵀ d B for up to 8 neighbouring tiles from split lines (E₀ O₀ E₁ O₁ … E₃ O₃, each `line`
-    /// long, already offset to the first tile); ξ = 4i + j goes to out[ξ·stride + lane].
+    /// Bᵀ d B for the 8 neighbouring tiles starting at tile `tx`, from the split lines of
+    /// their four input rows; ξ = 4i + j goes to out[ξ·stride + lane].
     @inline(__always)
     private func transformTiles(
-        _ lines: UnsafeMutablePointer<Float>, line: Int, into out: UnsafeMutablePointer<Float>, stride: Int
+        even e: Four<UnsafeMutablePointer<Float>>, odd o: Four<UnsafeMutablePointer<Float>>, at tx: Int,
+        into out: UnsafeMutablePointer<Float>, stride: Int
     ) {
         // Column streams of the 4×4 tile: d[i][0] = E_i[tx], d[i][1] = O_i[tx],
         // d[i][2] = E_i[tx+1], d[i][3] = O_i[tx+1].
-        @inline(__always) func column(_ j: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
-            let off = (j & 1) * line + (j >> 1)
-            return (loadVector(lines + off), loadVector(lines + 2 * line + off),
-                    loadVector(lines + 4 * line + off), loadVector(lines + 6 * line + off))
+        @inline(__always) func column(_ lines: Four<UnsafeMutablePointer<Float>>, _ off: Int)
+            -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+            (loadVector(lines.0 + off), loadVector(lines.1 + off), loadVector(lines.2 + off), loadVector(lines.3 + off))
         }
         // Bᵀ down each column: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3.
         @inline(__always) func down(_ d: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>))
             -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
             (d.0 - d.2, d.1 + d.2, d.2 - d.1, d.1 - d.3)
         }
-        let c0 = down(column(0)), c1 = down(column(1)), c2 = down(column(2)), c3 = down(column(3))
+        let c0 = down(column(e, tx)), c1 = down(column(o, tx)), c2 = down(column(e, tx + 1)), c3 = down(column(o, tx + 1))
         // Then B along each row: columns r0 − r2, r1 + r2, r2 − r1, r1 − r3.
         @inline(__always) func store(_ i: Int, _ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ d: SIMD8<Float>) {
             let o = out + 4 * i * stride
