@@ -120,10 +120,12 @@ struct Robustness: ParsableCommand {
         let total = min(limit ?? dataset.count, dataset.count)
         let modelName = modelOptions.model ?? modelOptions.arch.map { "\($0):\(modelOptions.weights ?? "")" }
             ?? modelOptions.spec.map { "\($0):\(modelOptions.weights ?? "")" } ?? "efficientnet-lite0"
+        let (methods, ownSteps) = try parsedAttacks()
         let settings = SweepSettings(
-            model: modelName, data: data, total: total, attacks: try parsedAttacks().methods, norm: AttackConfig.Norm(rawValue: norm) ?? .linf,
+            model: modelName, data: data, total: total, attacks: methods, norm: AttackConfig.Norm(rawValue: norm) ?? .linf,
             epsilons: try parsedEpsilons(), steps: steps, alpha: try alpha.map { try parseBudget($0, option: "--alpha") },
-            restarts: restarts, seed: seed, loss: AttackConfig.Loss(rawValue: loss), attackSteps: try parsedAttacks().steps, unboundedCheck: !noUnboundedCheck, shard: try shard.map { try Shard(parsing: $0) })
+            restarts: restarts, seed: seed, loss: AttackConfig.Loss(rawValue: loss), attackSteps: ownSteps,
+            unboundedCheck: !noUnboundedCheck, shard: try shard.map { try Shard(parsing: $0) })
         var sweep = try RobustnessSweep(model: model, data: dataset, settings: settings)
         sweep.batchSize = batch
         let folder = URL(fileURLWithPath: output.out ?? "Outputs/\(runStamp())-robustness")
