@@ -26,6 +26,8 @@ final class AttackTests: XCTestCase {
             config.restarts = 2
             config.seed = UInt64(trial)
             let targets: [Int]? = trial % 4 == 1 ? [2, 0, 1, 2] : nil
+            // Every loss, DLR untargeted only (3 classes; targeted DLR needs 4).
+            config.loss = [AttackConfig.Loss.ce, .margin, targets == nil ? .dlr : .ce][trial % 3]
             let out = try Attacker(model: model, config: config).run(images, labels: [0, 1, 2, 0], targets: targets)
             for (i, s) in try Perturbation.stats(out.adversarial, origin: images).enumerated() {
                 XCTAssertLessThanOrEqual(norm == .linf ? s.linf : s.l2, eps + 1e-6, "trial \(trial) \(method) \(norm) sample \(i)")
