@@ -50,18 +50,20 @@ enum AttackLoss {
 
     /// Per sample z[c_i].
     private static func pick(_ logits: Tensor, _ classes: [Int]) throws -> Tensor {
+        try (logits * oneHot(classes, like: logits)).sum(axes: [1])
+    }
+
+    /// [n, k] with a 1 at (i, classes[i]).
+    private static func oneHot(_ classes: [Int], like logits: Tensor) throws -> Tensor {
         let (n, k) = (logits.shape[0], logits.shape[1])
         var mask = [Float](repeating: 0, count: n * k)
         for (i, c) in classes.enumerated() { mask[i * k + c] = 1 }
-        return try (logits * Tensor(shape: [n, k], scalars: mask)).sum(axes: [1])
+        return try Tensor(shape: [n, k], scalars: mask)
     }
 
     /// Per sample: z[c] − max_{j≠c} z[j]; positive when class c wins.
     static func margin(_ logits: Tensor, of classes: [Int]) throws -> Tensor {
-        let (n, k) = (logits.shape[0], logits.shape[1])
-        var mask = [Float](repeating: 0, count: n * k)
-        for (i, c) in classes.enumerated() { mask[i * k + c] = 1 }
-        let oneHot = try Tensor(shape: [n, k], scalars: mask)
+        let oneHot = try oneHot(classes, like: logits)
         let own = try (logits * oneHot).sum(axes: [1])
         // Push the class of interest far down so the max picks the best other class.
         let others = try (logits - oneHot * 1e9).max(axis: 1).values

@@ -69,8 +69,7 @@ struct Attack: ParsableCommand {
         guard let kind = AttackConfig.Method(rawValue: method) else { throw ValidationError("--method must be one of fgsm, bim, pgd, mifgsm, apgd, cw") }
         if kind == .apgd && alpha != nil { throw ValidationError("--alpha does not apply to apgd, which adapts its own step size") }
         if let norm, AttackConfig.Norm(rawValue: norm) == nil { throw ValidationError("--norm must be linf or l2") }
-        if let loss, AttackConfig.Loss(rawValue: loss) == nil { throw ValidationError("--loss must be ce, margin or dlr") }
-        if kind == .cw, let loss, loss != "margin" { throw ValidationError("cw always uses its margin loss: drop --loss") }
+        if let loss, try parseLoss(loss) != .margin && kind == .cw { throw ValidationError("cw always uses its margin loss: drop --loss") }
         if restarts < 1 { throw ValidationError("--restarts must be at least 1") }
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
         _ = try parseBudget(eps, option: "--eps")
@@ -87,7 +86,7 @@ struct Attack: ParsableCommand {
         config.restarts = restarts
         config.seed = seed
         config.earlyStop = earlyStop
-        if let loss, let kind = AttackConfig.Loss(rawValue: loss) { config.loss = kind }
+        if let loss { config.loss = try parseLoss(loss) }
         let attacker = try Attacker(model: model, config: config)
 
         let x0 = try Perturbation.quantized(try model.input(from: try Image.load(path: image)))
@@ -198,6 +197,12 @@ struct Attack: ParsableCommand {
         if let flipStep { plot.marker = (Double(flipStep), target.map { "→ \(name($0))" } ?? "top-1 changes") }
         return plot
     }
+}
+
+/// `--loss`: ce, margin or dlr.
+func parseLoss(_ text: String) throws -> AttackConfig.Loss {
+    guard let loss = AttackConfig.Loss(rawValue: text) else { throw ValidationError("--loss must be ce, margin or dlr") }
+    return loss
 }
 
 /// A budget such as 0.03, 8/255 or 2/255.

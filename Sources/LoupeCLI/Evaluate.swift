@@ -77,7 +77,7 @@ struct Evaluate: ParsableCommand {
             throw ValidationError("--attack must be pgd, apgd, bim, fgsm or mifgsm, got \(attack)")
         }
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
-        if AttackConfig.Loss(rawValue: loss) == nil { throw ValidationError("--loss must be ce, margin or dlr") }
+        _ = try parseLoss(loss)
         if attack?.lowercased() == "apgd" && alpha != nil {
             throw ValidationError("--alpha does not apply to apgd, which adapts its own step size")
         }
@@ -97,7 +97,7 @@ struct Evaluate: ParsableCommand {
             var config = AttackConfig(method: method, eps: eps, alpha: alpha, steps: steps ?? (method == .apgd ? 100 : 20))
             config.restarts = restarts
             config.seed = seed
-            config.loss = AttackConfig.Loss(rawValue: loss) ?? .ce
+            config.loss = try parseLoss(loss)
             attacker = try Attacker(model: model, config: config)
         }
 

@@ -78,7 +78,7 @@ struct Robustness: ParsableCommand {
         if restarts < 1 { throw ValidationError("--restarts must be at least 1") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if AttackConfig.Norm(rawValue: norm) == nil { throw ValidationError("--norm must be linf or l2") }
-        if AttackConfig.Loss(rawValue: loss) == nil { throw ValidationError("--loss must be ce, margin or dlr") }
+        _ = try parseLoss(loss)
         if resume && output.out == nil { throw ValidationError("--resume needs --out DIR (the folder of the run to finish)") }
         _ = try parsedAttacks()
         _ = try parsedEpsilons()
@@ -124,7 +124,7 @@ struct Robustness: ParsableCommand {
         let settings = SweepSettings(
             model: modelName, data: data, total: total, attacks: methods, norm: AttackConfig.Norm(rawValue: norm) ?? .linf,
             epsilons: try parsedEpsilons(), steps: steps, alpha: try alpha.map { try parseBudget($0, option: "--alpha") },
-            restarts: restarts, seed: seed, loss: AttackConfig.Loss(rawValue: loss), attackSteps: ownSteps,
+            restarts: restarts, seed: seed, loss: try parseLoss(loss), attackSteps: ownSteps,
             unboundedCheck: !noUnboundedCheck, shard: try shard.map { try Shard(parsing: $0) })
         var sweep = try RobustnessSweep(model: model, data: dataset, settings: settings)
         sweep.batchSize = batch
