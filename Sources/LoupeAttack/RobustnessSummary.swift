@@ -219,7 +219,8 @@ public struct RobustnessSummary {
             "model": settings.model, "data": settings.data, "total": settings.total,
             "attacks": settings.attacks.map(\.rawValue), "norm": settings.norm.rawValue,
             "eps": settings.epsilons.map(plain), "steps": settings.steps,
-            "steps_per_attack": Dictionary(uniqueKeysWithValues: settings.attacks.map { ($0.rawValue, settings.steps(for: $0)) }), "loss": (settings.loss ?? .ce).rawValue,
+            "steps_per_attack": Dictionary(uniqueKeysWithValues: settings.attacks.map { ($0.rawValue, settings.steps(for: $0)) }),
+            "loss": (settings.loss ?? .ce).rawValue,
             "alpha": settings.alpha.map { Double($0) as Any } ?? NSNull(), "restarts": settings.restarts,
             "seed": settings.seed, "shard": settings.shard?.description as Any? ?? NSNull(),
         ] as [String: Any]

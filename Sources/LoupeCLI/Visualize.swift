@@ -184,10 +184,10 @@ struct Visualize: ParsableCommand {
                              "quality_background": alpha ? Double(Transparency.qualityBackground) : NSNull()],
                 "units": units.enumerated().map { i, u in
                     u.merging([
-                    "objective_per_step": result.objectivePerStep[i].map(Double.init),
-                    // The denominator of activation_ratio, so a null ratio explains itself.
-                    "reference_max": comparisons.map { Double($0[i].referenceMax) as Any } ?? NSNull(),
-                ]) { a, _ in a }
+                        "objective_per_step": result.objectivePerStep[i].map(Double.init),
+                        // The denominator of activation_ratio, so a null ratio explains itself.
+                        "reference_max": comparisons.map { Double($0[i].referenceMax) as Any } ?? NSNull(),
+                    ]) { a, _ in a }
                 },
             ]
             try folder.writeJSON(summary)

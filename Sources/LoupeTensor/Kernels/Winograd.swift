@@ -156,9 +156,8 @@ struct WinogradPlan {
             let zero = ring + 8 * line
             zero.update(repeating: 0, count: line)
             let padded = zero + line        // one input row, padded, 2·line floats
-            var held = (-1, -1, -1, -1)     // the (image · inH + iy) each slot holds
             for ch in range {
-                held = (-1, -1, -1, -1)
+                var held = (-1, -1, -1, -1)  // the (image · inH + iy) each slot holds
                 for r in rows {
                     let n = r / tilesH, ty = r % tilesH
                     let plane = x + ((n * groups + g) * c + ch) * geo.inPlane
