@@ -63,7 +63,7 @@ struct Attack: ParsableCommand {
     @Option(help: "Random seed (PGD and APGD random start).")
     var seed: UInt64 = 0
 
-    @OptionGroup var output: RunOptions
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard let kind = AttackConfig.Method(rawValue: method) else { throw ValidationError("--method must be one of fgsm, bim, pgd, mifgsm, apgd, cw") }
@@ -126,7 +126,7 @@ struct Attack: ParsableCommand {
                 "linf": Double(stats.linf), "l2": Double(stats.l2), "success": success,
             ]
             var full = result
-            full["command"] = RunOptions.commandLine
+            full["command"] = OutputOptions.commandLine
             full["model"] = model.name
             full["settings"] = ["method": method, "norm": normKind.rawValue, "eps": Double(budget), "alpha": Double(config.stepSize),
                                 "steps": config.steps, "restarts": config.restarts, "loss": config.loss.rawValue,
@@ -168,7 +168,7 @@ struct Attack: ParsableCommand {
             }
             page.svg(probabilityPlot.render())
             page.svg(lossPlot.render())
-            page.reproduce(RunOptions.commandLine)
+            page.reproduce(OutputOptions.commandLine)
             try folder.write(page.render(), to: "index.html")
             if output.json { try printJSON(result) }
             else if !output.quiet {

@@ -61,7 +61,7 @@ struct AttributeCommand: ParsableCommand {
 
     @Option(help: "Random seed (SmoothGrad noise, randomization).") var seed: UInt64 = 0
 
-    @OptionGroup var output: RunOptions
+    @OptionGroup var output: OutputOptions
 
     func methods() throws -> [AttributionMethod] {
         if method.lowercased() == "all" { return AttributionMethod.allCases }
@@ -171,7 +171,7 @@ struct AttributeCommand: ParsableCommand {
             }
 
             try folder.writeJSON([
-                "command": RunOptions.commandLine, "model": model.name, "image": image,
+                "command": OutputOptions.commandLine, "model": model.name, "image": image,
                 "target": ["index": targetIndex, "name": className],
                 "settings": ["samples": samples, "sigma": Double(sigma), "steps": steps, "baseline": baseline,
                              "patch": patch, "stride": stride, "fill": fill, "seed": seed],
@@ -207,7 +207,7 @@ struct AttributeCommand: ParsableCommand {
                     })
                 }
             }
-            page.reproduce(RunOptions.commandLine)
+            page.reproduce(OutputOptions.commandLine)
             try folder.write(page.render(), to: "index.html")
             if output.json {
                 try printJSON(["run": folder.url.path, "maps": maps, "sanity": sanity ? sanityJSON as Any : NSNull()])

@@ -45,7 +45,7 @@ struct DeconvCommand: ParsableCommand {
     @Option(help: "What to keep of the channel: unit (its strongest unit) or map (the whole map).")
     var keep = "unit"
 
-    @OptionGroup var output: RunOptions
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if channel != nil && topChannels != nil { throw ValidationError("give --channel or --top-channels, not both") }
@@ -106,7 +106,7 @@ struct DeconvCommand: ParsableCommand {
                              "layer": pass.layer, "channel": rec.channel])
             }
             try folder.writeJSON([
-                "command": RunOptions.commandLine, "model": model.name, "image": image, "layer": pass.layer,
+                "command": OutputOptions.commandLine, "model": model.name, "image": image, "layer": pass.layer,
                 "keep": keepMode.rawValue, "rules": rules.map(\.rawValue), "reconstructions": entries,
                 "maps": maps, "sanity": NSNull(),
             ])
@@ -117,7 +117,7 @@ struct DeconvCommand: ParsableCommand {
                            + "Rules: deconvnet rectifies the backward signal only; guided also masks where the forward "
                            + "activation was off; gradient is the true gradient.")
             page.imageGrid(cells)
-            page.reproduce(RunOptions.commandLine)
+            page.reproduce(OutputOptions.commandLine)
             try folder.write(page.render(), to: "index.html")
             if output.json { try printJSON(["run": folder.url.path, "maps": maps, "sanity": NSNull()]) }
         }

@@ -169,7 +169,7 @@ struct Evaluate: ParsableCommand {
         result["classes"] = dataset.classes
         result["model"] = model.name
         result["data"] = dataset.source
-        result["command"] = RunOptions.commandLine
+        result["command"] = OutputOptions.commandLine
         try folder.writeJSON(result)
         try folder.write(Data(try ConfusionMatrixPicture.heatMap(eval.confusion).pngData()), to: "confusion.png")
         if !mistakes.isEmpty {
@@ -199,7 +199,7 @@ struct Evaluate: ParsableCommand {
             page.imageGrid([(path: "misclassified.png", caption: "\(mistakes.count) misclassified images, 10 per row")],
                            pixelated: model.preset.inputSize < 64)
         }
-        page.reproduce(RunOptions.commandLine)
+        page.reproduce(OutputOptions.commandLine)
         try folder.write(page.render(), to: "index.html")
     }
 }

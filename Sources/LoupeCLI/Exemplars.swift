@@ -47,7 +47,7 @@ struct ExemplarsCommand: ParsableCommand {
     @Option(help: "Images per forward pass while scanning.")
     var batchSize = 64
 
-    @OptionGroup var output: RunOptions
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if channel < 0 { throw ValidationError("--channel must not be negative") }
@@ -97,7 +97,7 @@ struct ExemplarsCommand: ParsableCommand {
             try folder.write(Data(try ImageGrid.make(recons, columns: columns, cell: cell).pngData()), to: "reconstructions.png")
             try folder.write(Data(try ImageGrid.make(patches, columns: columns, cell: cell).pngData()), to: "patches.png")
             try folder.writeJSON([
-                "command": RunOptions.commandLine, "model": model.name, "layer": layerName, "channel": channel,
+                "command": OutputOptions.commandLine, "model": model.name, "layer": layerName, "channel": channel,
                 "data": source.name, "scanned": min(source.count, limit ?? source.count), "k": k, "rule": rule,
                 "exemplars": entries, "maps": maps, "sanity": NSNull(),
             ])
@@ -111,7 +111,7 @@ struct ExemplarsCommand: ParsableCommand {
                            pixelated: model.preset.inputSize < 64)
             page.heading("Each exemplar: patch | reconstruction")
             page.imageGrid(cells, pixelated: model.preset.inputSize < 64)
-            page.reproduce(RunOptions.commandLine)
+            page.reproduce(OutputOptions.commandLine)
             try folder.write(page.render(), to: "index.html")
             if output.json { try printJSON(["run": folder.url.path, "maps": maps, "sanity": NSNull()]) }
         }

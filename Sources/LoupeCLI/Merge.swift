@@ -44,7 +44,7 @@ struct Merge: ParsableCommand {
         try AtomicFile.writeJSON(settings, to: RobustnessSweep.settingsURL(in: folder))
         try RecordsFile.write(records, to: RobustnessSweep.recordsURL(in: folder))
         let summary = try RobustnessSummary(settings: settings, records: records)
-        try RobustnessReport.write(summary, to: folder, command: RunOptions.commandLine)
+        try RobustnessReport.write(summary, to: folder, command: OutputOptions.commandLine)
         note("merged \(folders.count) folders, \(records.count) samples; report: \(folder.appendingPathComponent("index.html").path)", quiet: quiet)
         if json { try printJSON(summary.json(run: folder.path)) } else if !quiet { printTable(summary) }
     }

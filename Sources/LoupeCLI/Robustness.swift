@@ -70,7 +70,7 @@ struct Robustness: ParsableCommand {
     @Option(help: "Random seed (PGD random starts).")
     var seed: UInt64 = 0
 
-    @OptionGroup var output: RunOptions
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if batch < 1 { throw ValidationError("--batch must be at least 1") }
@@ -134,7 +134,7 @@ struct Robustness: ParsableCommand {
         let start = Date()
         let records = try sweep.run(into: folder, resume: resume) { done, _ in bar.update(done) }
         let summary = try RobustnessSummary(settings: settings, records: records)
-        try RobustnessReport.write(summary, to: folder, command: RunOptions.commandLine)
+        try RobustnessReport.write(summary, to: folder, command: OutputOptions.commandLine)
         note(String(format: "%d samples in %.1f s; report: %@", records.count, Date().timeIntervalSince(start),
                     folder.appendingPathComponent("index.html").path), quiet: output.quiet)
         if let failed = summary.audit.first(where: { !$0.passed }) {

@@ -84,7 +84,7 @@ struct Visualize: ParsableCommand {
     @Option(help: "Random seed.")
     var seed: UInt64 = 0
 
-    @OptionGroup var output: RunOptions
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if objective.isEmpty { throw ValidationError("give at least one --objective") }
@@ -175,7 +175,7 @@ struct Visualize: ParsableCommand {
                 try folder.write(Data(try sheet.pngData()), to: "snapshot-\(step).png")
             }
             let summary: [String: Any] = [
-                "command": RunOptions.commandLine, "model": model.name, "seed": seed,
+                "command": OutputOptions.commandLine, "model": model.name, "seed": seed,
                 "settings": ["steps": steps, "size": size, "lr": Double(lr), "param": param, "decay": Double(decay),
                              "decorrelate": !noDecorrelate, "transforms": transforms, "l1": Double(l1), "tv": Double(tv),
                              "blur": Double(blur), "freq": Double(freq), "batch": batch, "diversity": Double(diversity),
@@ -210,7 +210,7 @@ struct Visualize: ParsableCommand {
                 page.imageGrid(result.snapshots.filter { $0.step != steps }.map { (path: "snapshot-\($0.step).png", caption: "step \($0.step)") })
             }
             page.link("contact sheet", to: "contact-sheet.png")
-            page.reproduce(RunOptions.commandLine + (RunOptions.commandLine.contains("--seed") ? "" : " --seed \(seed)"))
+            page.reproduce(OutputOptions.commandLine + (OutputOptions.commandLine.contains("--seed") ? "" : " --seed \(seed)"))
             try folder.write(page.render(), to: "index.html")
             if output.json { try printJSON(["run": folder.url.path, "units": units]) }
         }

@@ -48,6 +48,11 @@ public final class RunFolder {
 
     public func write(_ text: String, to name: String) throws { try write(Data(text.utf8), to: name) }
 
+    /// Writes a lab's result (`result.json` unless named otherwise).
+    public func writeResult<T: Encodable>(_ value: T, to name: String = "result.json") throws {
+        try write(try ResultJSON.encode(value), to: name)
+    }
+
     /// Writes a JSON object with stable key order.
     public func writeJSON(_ value: Any, to name: String = "result.json") throws {
         let data = try JSONSerialization.data(

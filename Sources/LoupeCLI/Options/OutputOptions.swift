@@ -2,10 +2,15 @@ import ArgumentParser
 import Foundation
 import LoupeReport
 
-/// Options every command that writes a run folder shares.
-struct RunOptions: ParsableArguments {
+/// Where a command writes its run folder and what it prints: shared by every command
+/// that writes one.
+struct OutputOptions: ParsableArguments {
     @Option(help: "Run folder to write (default: Outputs/<time>-<command>).")
     var out: String?
+
+    /// An older spelling of --out, still accepted.
+    @Option(help: .hidden)
+    var report: String?
 
     @Flag(help: "Print the result as JSON on stdout as well.")
     var json = false
@@ -13,21 +18,29 @@ struct RunOptions: ParsableArguments {
     @Flag(help: "No progress bars or status lines.")
     var quiet = false
 
+    func validate() throws {
+        if out != nil && report != nil { throw ValidationError("give the run folder once, with --out") }
+    }
+
+    /// The run folder the user asked for, if any.
+    var folder: String? { out ?? report }
+
     /// The command line that reproduces this run, for the report.
     static var commandLine: String {
         (["loupe"] + CommandLine.arguments.dropFirst().map { $0.contains(" ") ? "'\($0)'" : $0 }).joined(separator: " ")
     }
 
-    func folder(_ command: String) throws -> RunFolder { try RunFolder(command: command, out: out) }
+    func runFolder(_ command: String) throws -> RunFolder { try RunFolder(command: command, out: folder) }
 }
 
 /// Runs `body` with a fresh run folder; the folder appears only if `body` succeeds.
-func withRunFolder(_ command: String, _ options: RunOptions, _ body: (RunFolder) throws -> Void) throws {
-    let run = try options.folder(command)
+func withRunFolder<T>(_ command: String, _ options: OutputOptions, _ body: (RunFolder) throws -> T) throws -> T {
+    let run = try options.runFolder(command)
     do {
-        try body(run)
+        let value = try body(run)
         try run.finish()
         note("report: \(run.finalPath("index.html"))", quiet: options.quiet)
+        return value
     } catch {
         run.discard()
         throw error
