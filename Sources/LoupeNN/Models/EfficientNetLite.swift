@@ -53,32 +53,24 @@ public final class EfficientNetLite: Module {
         add(fc, as: "_fc")
     }
 
-    public override func forward(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor {
-        var y = try ctx.tap("stem", try stem.forward(x, ctx, normalizedBy: stemBN, activation: .relu6))
-        for (i, block) in blocks.enumerated() {
-            y = try ctx.tap("blocks.\(i)", try block.forward(y, ctx))
-        }
-        y = try ctx.tap("head", try head.forward(y, ctx, normalizedBy: headBN, activation: .relu6))
-        y = try ctx.tap("pool", try y.globalAvgPool2d())
-        return try ctx.tap("fc", try fc.forward(y, ctx))
+    /// The taps, in order: `stem`, `blocks.0` … `blocks.15`, `head`, `pool`, `fc`. A block's
+    /// skip connection sees less than its main path, whose children are a chain.
+    private var chain: TapChain {
+        let (stem, stemBN, head, headBN) = (self.stem, self.stemBN, self.head, self.headBN)
+        return TapChain(
+            [TapChain.Link("stem", stem) { try stem.forward($0, $1, normalizedBy: stemBN, activation: .relu6) }]
+                + blocks.enumerated().map { TapChain.Link("blocks.\($0.offset)", $0.element) }
+                + [TapChain.Link("head", head) { try head.forward($0, $1, normalizedBy: headBN, activation: .relu6) },
+                   .global("pool") { x, _ in try x.globalAvgPool2d() },
+                   TapChain.Link("fc", fc)])
     }
 
-    /// The same taps as `forward`. A block's skip connection sees less than its main path,
-    /// whose children are a chain (the default).
+    public override func forward(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor { try chain.forward(x, ctx) }
+
     public override func receptiveField(
         _ field: ReceptiveField, path: String, taps: inout [String: ReceptiveField?]
     ) throws -> ReceptiveField? {
-        func name(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
-        var f = try stem.receptiveField(field, path: name("stem"), taps: &taps)
-        taps[name("stem")] = f
-        for (i, block) in blocks.enumerated() {
-            f = try f.flatMap { try block.receptiveField($0, path: name("blocks.\(i)"), taps: &taps) }
-            taps[name("blocks.\(i)")] = f
-        }
-        f = try f.flatMap { try head.receptiveField($0, path: name("head"), taps: &taps) }
-        taps[name("head")] = f
-        (taps[name("pool")], taps[name("fc")]) = (.some(nil), .some(nil))
-        return nil
+        try chain.receptiveField(field, path: path, taps: &taps)
     }
 }
 

@@ -38,35 +38,24 @@ public final class ResNet: Module {
         add(fc, as: "fc")
     }
 
-    public override func forward(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor {
-        var y = try ctx.tap("conv1", try conv1.forward(x, ctx))
-        y = try ctx.tap("relu", try bn1.forward(y, ctx).relu())
-        y = try ctx.tap("maxpool", try maxpool.forward(y, ctx))
+    /// The taps, in order; after the global pool units see the whole image.
+    private var chain: TapChain {
+        let bn1 = self.bn1
+        var links = [TapChain.Link("conv1", conv1),
+                     .pointwise("relu") { x, ctx in try bn1.forward(x, ctx).relu() },
+                     TapChain.Link("maxpool", maxpool)]
         for (s, blocks) in stages.enumerated() {
-            for (b, block) in blocks.enumerated() { y = try ctx.tap("layer\(s + 1).\(b)", try block.forward(y, ctx)) }
+            links += blocks.enumerated().map { TapChain.Link("layer\(s + 1).\($0.offset)", $0.element) }
         }
-        y = try ctx.tap("avgpool", try y.globalAvgPool2d())
-        return try ctx.tap("fc", try fc.forward(y, ctx))
+        return TapChain(links + [.global("avgpool") { x, _ in try x.globalAvgPool2d() }, TapChain.Link("fc", fc)])
     }
 
-    /// The same taps as `forward`; after the global pool units see the whole image.
+    public override func forward(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor { try chain.forward(x, ctx) }
+
     public override func receptiveField(
         _ field: ReceptiveField, path: String, taps: inout [String: ReceptiveField?]
     ) throws -> ReceptiveField? {
-        func name(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
-        var f = try conv1.receptiveField(field, path: name("conv1"), taps: &taps)
-        (taps[name("conv1")], taps[name("relu")]) = (f, f)
-        f = try f.flatMap { try maxpool.receptiveField($0, path: name("maxpool"), taps: &taps) }
-        taps[name("maxpool")] = f
-        for (s, blocks) in stages.enumerated() {
-            for (b, block) in blocks.enumerated() {
-                let key = name("layer\(s + 1).\(b)")
-                f = try f.flatMap { try block.receptiveField($0, path: key, taps: &taps) }
-                taps[key] = f
-            }
-        }
-        (taps[name("avgpool")], taps[name("fc")]) = (.some(nil), .some(nil))
-        return nil
+        try chain.receptiveField(field, path: path, taps: &taps)
     }
 }
 
