@@ -2,12 +2,8 @@ import LoupeTensor
 
 /// Which attack, its threat model and its budget. Pixels live in [0, 1]; the model
 /// normalizes internally, so ε is always in pixel units (8/255 means 8 gray levels).
+/// Defaults that depend on the attack come from its `Method` declaration.
 public struct AttackConfig: Sendable {
-    public enum Method: String, CaseIterable, Codable, Sendable {
-        case fgsm, bim, pgd, mifgsm, cw
-        /// Croce & Hein's APGD: PGD with a step size that adapts per sample (AutoPGD.swift).
-        case apgd
-    }
     public enum Norm: String, CaseIterable, Codable, Sendable { case linf, l2 }
     public enum Loss: String, CaseIterable, Codable, Sendable {
         /// Cross-entropy: raised for the true class (untargeted), lowered for the target.
@@ -29,8 +25,8 @@ public struct AttackConfig: Sendable {
     public var loss = Loss.ce
     /// Stop updating a sample once it is misclassified (or hits its target).
     public var earlyStop = true
-    /// PGD's uniform random start inside the ε-ball.
-    public var randomStart = true
+    /// A uniform random start inside the ε-ball (Madry et al.), for the methods that take one.
+    public var randomStart: Bool
     /// MI-FGSM's decay factor μ.
     public var momentum: Float = 1.0
     /// CW: binary-search rounds over the trade-off constant c, and its first value.
@@ -40,31 +36,16 @@ public struct AttackConfig: Sendable {
 
     public init(method: Method, norm: Norm = .linf, eps: Float, alpha: Float? = nil, steps: Int? = nil) {
         self.method = method
-        self.norm = method == .cw ? .l2 : norm
+        self.norm = method.adoptsItsNorm ? method.norms[0] : norm
         self.eps = eps
         self.alpha = alpha
-        switch method {
-        case .fgsm: self.steps = 1
-        case .cw, .apgd: self.steps = steps ?? 100   // 100 for APGD as in AutoAttack
-        default: self.steps = steps ?? 10
-        }
-        if method == .fgsm || method == .bim || method == .mifgsm { randomStart = false }
-        if method == .cw { loss = .margin }
+        self.steps = method.fixedSteps ?? steps ?? method.defaultSteps
+        randomStart = method.randomStart
+        loss = method.fixedLoss ?? .ce
     }
 
-    /// Step size: always ε for FGSM (one step to the ball's corner); APGD's first step
-    /// size 2ε (it then halves per sample); for the other iterative attacks an explicit
-    /// `alpha`, else Madry et al.'s 2.5·ε/steps so the whole ball is reachable from any start.
-    public var stepSize: Float {
-        if method == .fgsm { return eps }
-        if method == .apgd { return 2 * eps }
-        if let alpha { return alpha }
-        switch method {
-        case .fgsm: return eps
-        case .mifgsm: return eps / Float(max(steps, 1))
-        default: return 2.5 * eps / Float(max(steps, 1))
-        }
-    }
+    /// Step size α, by the method's own rule.
+    public var stepSize: Float { method.stepSize(self) }
 
     /// Checks the budget before any work is done.
     public func validate() throws {
@@ -73,10 +54,9 @@ public struct AttackConfig: Sendable {
         guard steps >= 1 else { throw bad("steps must be ≥ 1, got \(steps)") }
         guard restarts >= 1 else { throw bad("restarts must be ≥ 1, got \(restarts)") }
         if let alpha, !(alpha > 0 && alpha.isFinite) { throw bad("alpha must be positive, got \(alpha)") }
-        if method == .fgsm && norm == .l2 { throw bad("fgsm is an L∞ attack; use pgd --norm l2 (or bim) for L2") }
-        if method == .mifgsm && norm == .l2 { throw bad("mifgsm is implemented for L∞ only") }
-        if method == .apgd && alpha != nil { throw bad("apgd sets its own step size (2ε, halved when progress stalls): drop alpha") }
-        if method == .cw && norm == .linf { throw bad("cw is an L2 attack: use --norm l2") }
+        guard method.norms.contains(norm) else { throw bad(method.unsupportedNorm) }
+        if let why = method.refusesAlpha, alpha != nil { throw bad(why) }
+        if let own = method.fixedLoss, loss != own { throw bad("\(method) always uses the \(own.rawValue) loss, not \(loss.rawValue)") }
     }
 }
 

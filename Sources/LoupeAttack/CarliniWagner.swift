@@ -6,13 +6,27 @@ import LoupeTensor
 /// x' = (tanh(w) + 1)/2, which keeps pixels in [0, 1] without clipping, with Adam;
 /// a per-sample binary search over c finds the smallest perturbation that succeeds.
 /// `eps`, when positive, caps the returned perturbation's L2 norm (a budgeted CW).
+/// It runs its own Adam and binary-search loop; the driver validates its inputs and
+/// re-judges what it returns.
+extension AttackConfig.Method {
+    public static let cw = Self(
+        name: "cw", title: "CW", summary: "Carlini–Wagner L2: smallest perturbation by Adam and a search over c",
+        norms: [.l2], unsupportedNorm: "cw is an L2 attack: use --norm l2", adoptsItsNorm: true,
+        defaultSteps: 100, randomStart: false, stepSize: madryStepSize, fixedLoss: .margin,
+        plotsSteps: false, zeroBudgetIsUnbounded: true,
+        engine: .loop { driver, batch, record in
+            try CarliniWagner(model: driver.model, config: driver.config).run(batch, recordTrajectory: record)
+        })
+}
+
 struct CarliniWagner {
     let model: Model
     let config: AttackConfig
     let kappa: Float = 0
     let learningRate: Float = 0.01
 
-    func run(_ images: Tensor, labels: [Int], targets: [Int]?, recordTrajectory: Bool) throws -> AttackOutcome {
+    func run(_ batch: AttackBatch, recordTrajectory: Bool) throws -> AttackIterates {
+        let (images, labels, targets) = (batch.images, batch.labels, batch.targets)
         let n = images.shape[0]
         let x0 = images.detached
         let d = x0.count / max(n, 1)
@@ -44,8 +58,7 @@ struct CarliniWagner {
                 let preds = try logits.argmax()
                 let dists = dist.scalars, xs = x.scalars
                 for i in 0..<n {
-                    let hit = targets.map { preds[i] == $0[i] } ?? (preds[i] != labels[i])
-                    guard hit else { continue }
+                    guard batch.hits(i, preds[i]) else { continue }
                     succeeded[i] = true
                     if round == 0 && firstHit[i] == nil { firstHit[i] = step }
                     let l2 = dists[i].squareRoot()
@@ -74,11 +87,6 @@ struct CarliniWagner {
             }
         }
         // Exact projection onto [0, 1] guards the tanh round trip's last ulp.
-        let clipped = best.map { min(max($0, 0), 1) }
-        let adversarial = try Tensor(shape: images.shape, scalars: clipped)
-        let predictions = try model.logits(adversarial).argmax()
-        let success = (0..<n).map { i in targets.map { predictions[i] == $0[i] } ?? (predictions[i] != labels[i]) }
-        return AttackOutcome(adversarial: adversarial, success: success, predictions: predictions,
-                             successStep: (0..<n).map { success[$0] ? firstHit[$0] ?? 0 : nil }, trajectories: trajectories)
+        return AttackIterates(x: best.map { min(max($0, 0), 1) }, step: firstHit.map { $0 ?? 0 }, trajectories: trajectories)
     }
 }

@@ -73,7 +73,7 @@ public struct RobustnessSummary {
         self.rows = rows
 
         var perStep: [(AttackConfig.Method, [Double])] = []
-        for method in settings.attacks where method != .fgsm && method != .cw {
+        for method in settings.attacks where method.plotsSteps {
             let last = eps.count - 1, steps = settings.steps(for: method)
             // A sample counts as robust after k steps unless it broke at a step ≤ k at the
             // largest ε (a break at a smaller ε, carried, counts from its own step).
@@ -112,8 +112,9 @@ public struct RobustnessSummary {
         for r in records {
             for (name, a) in r.attacks.sorted(by: { $0.key < $1.key }) {
                 let method = AttackConfig.Method(rawValue: name)
-                let l2 = (method == .cw || settings.norm == .l2) && method != .fgsm && method != .mifgsm
-                for (e, budget) in eps.enumerated() where e < a.linf.count && (method != .cw || budget > 0) {
+                let l2 = (method.map(settings.norm(for:)) ?? settings.norm) == .l2
+                let capped = { (budget: Float) in budget > 0 || method?.zeroBudgetIsUnbounded != true }
+                for (e, budget) in eps.enumerated() where e < a.linf.count && capped(budget) {
                     let excess = (l2 ? a.l2[e] : a.linf[e]) - budget
                     if excess > worst.excess { worst = (excess, r.id, name, budget) }
                 }
@@ -169,10 +170,11 @@ public struct RobustnessSummary {
 
         // Each stronger iterative attack against FGSM at the same budget (a sanity check of
         // the run, not a theorem: a single sample can resist PGD and fall to FGSM).
-        for (strong, name) in [(AttackConfig.Method.pgd, "PGD"), (.apgd, "APGD")] where strong == .pgd || settings.attacks.contains(strong) {
+        for strong in AttackConfig.Method.allCases where strong.atLeastAsStrongAsFGSM && settings.attacks.contains(strong) {
+            let name = strong.title
             let check = "\(name) never leaves more accuracy than FGSM at the same ε"
-            guard settings.attacks.contains(strong) && settings.attacks.contains(.fgsm) else {
-                checks.append(Check(check: check, passed: true, detail: "not applicable: the sweep does not run both"))
+            guard settings.attacks.contains(.fgsm) else {
+                checks.append(Check(check: check, passed: true, detail: "not applicable: the sweep does not run FGSM"))
                 continue
             }
             var worse: [String] = []

@@ -33,24 +33,31 @@ public struct SweepSettings: Codable, Equatable, Sendable {
         self.epsilons = Array(Set(epsilons)).sorted()
         (self.steps, self.alpha, self.restarts, self.seed) = (steps, alpha, restarts, seed)
         self.loss = loss == .ce ? nil : loss
-        let named = attackSteps.filter { $0.key != .fgsm && $0.value != steps }
+        let named = attackSteps.filter { $0.key.fixedSteps == nil && $0.value != steps }
         self.attackSteps = named.isEmpty ? nil : Dictionary(uniqueKeysWithValues: named.map { ($0.key.rawValue, $0.value) })
         (self.unboundedCheck, self.shard) = (unboundedCheck, shard)
     }
 
-    /// Iterations of `method`: one for FGSM, its own count if it has one, else `steps`.
+    /// Iterations of `method`: its fixed count (FGSM's one), its own count if it has one,
+    /// else `steps`.
     public func steps(for method: AttackConfig.Method) -> Int {
-        method == .fgsm ? 1 : attackSteps?[method.rawValue] ?? steps
+        method.fixedSteps ?? attackSteps?[method.rawValue] ?? steps
+    }
+
+    /// The norm `method` runs under: the sweep's, unless the method is defined for
+    /// another only (FGSM and MI-FGSM are L∞ attacks, CW an L2 one).
+    public func norm(for method: AttackConfig.Method) -> AttackConfig.Norm {
+        method.norms.contains(norm) ? norm : method.norms[0]
     }
 
     /// The attack configuration for `method` at budget `eps`.
     public func config(_ method: AttackConfig.Method, eps: Float) -> AttackConfig {
-        // APGD picks its own step size, so the sweep's α applies to the others only.
-        var c = AttackConfig(method: method, norm: method == .fgsm || method == .mifgsm ? .linf : norm, eps: eps,
-                             alpha: method == .apgd ? nil : alpha,
+        // A method that picks its own step size (APGD) ignores the sweep's α rather than failing.
+        var c = AttackConfig(method: method, norm: norm(for: method), eps: eps,
+                             alpha: method.refusesAlpha == nil ? alpha : nil,
                              steps: steps(for: method))
-        c.restarts = method == .fgsm ? 1 : restarts
-        if let loss, method != .cw { c.loss = loss }
+        c.restarts = method.restartable ? restarts : 1
+        if let loss, method.fixedLoss == nil { c.loss = loss }
         c.seed = seed
         c.earlyStop = true
         return c
