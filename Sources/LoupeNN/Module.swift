@@ -23,8 +23,13 @@ open class Module {
     /// The layer's computation. Subclasses override it; `ctx` carries the mode
     /// (training or not), randomness and the taps that record named outputs.
     open func forward(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor {
-        throw ModelError.invalid("\(type(of: self)) does not implement forward")
+        guard let chain = tapChain else { throw ModelError.invalid("\(type(of: self)) does not implement forward") }
+        return try chain.forward(x, ctx)
     }
+
+    /// A model whose top level is a chain of named taps declares it here, and both
+    /// `forward` and `receptiveField` walk it.
+    open var tapChain: TapChain? { nil }
 
     @discardableResult
     public func add<M: Module>(_ child: M, as key: String) -> M {
@@ -44,7 +49,8 @@ open class Module {
     open func receptiveField(
         _ field: ReceptiveField, path: String, taps: inout [String: ReceptiveField?]
     ) throws -> ReceptiveField? {
-        children.isEmpty ? field : try chainReceptiveField(field, path: path, taps: &taps)
+        if let chain = tapChain { return try chain.receptiveField(field, path: path, taps: &taps) }
+        return children.isEmpty ? field : try chainReceptiveField(field, path: path, taps: &taps)
     }
 
     /// The child at `key`, for walking a model by its dotted names.

@@ -55,7 +55,7 @@ public final class EfficientNetLite: Module {
 
     /// The taps, in order: `stem`, `blocks.0` … `blocks.15`, `head`, `pool`, `fc`. A block's
     /// skip connection sees less than its main path, whose children are a chain.
-    private var chain: TapChain {
+    public override var tapChain: TapChain? {
         let (stem, stemBN, head, headBN) = (self.stem, self.stemBN, self.head, self.headBN)
         return TapChain(
             [TapChain.Link("stem", stem) { try stem.forward($0, $1, normalizedBy: stemBN, activation: .relu6) }]
@@ -63,14 +63,6 @@ public final class EfficientNetLite: Module {
                 + [TapChain.Link("head", head) { try head.forward($0, $1, normalizedBy: headBN, activation: .relu6) },
                    .global("pool") { x, _ in try x.globalAvgPool2d() },
                    TapChain.Link("fc", fc)])
-    }
-
-    public override func forward(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor { try chain.forward(x, ctx) }
-
-    public override func receptiveField(
-        _ field: ReceptiveField, path: String, taps: inout [String: ReceptiveField?]
-    ) throws -> ReceptiveField? {
-        try chain.receptiveField(field, path: path, taps: &taps)
     }
 }
 

@@ -39,7 +39,7 @@ public final class ResNet: Module {
     }
 
     /// The taps, in order; after the global pool units see the whole image.
-    private var chain: TapChain {
+    public override var tapChain: TapChain? {
         let bn1 = self.bn1
         var links = [TapChain.Link("conv1", conv1),
                      .pointwise("relu") { x, ctx in try bn1.forward(x, ctx).relu() },
@@ -48,14 +48,6 @@ public final class ResNet: Module {
             links += blocks.enumerated().map { TapChain.Link("layer\(s + 1).\($0.offset)", $0.element) }
         }
         return TapChain(links + [.global("avgpool") { x, _ in try x.globalAvgPool2d() }, TapChain.Link("fc", fc)])
-    }
-
-    public override func forward(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor { try chain.forward(x, ctx) }
-
-    public override func receptiveField(
-        _ field: ReceptiveField, path: String, taps: inout [String: ReceptiveField?]
-    ) throws -> ReceptiveField? {
-        try chain.receptiveField(field, path: path, taps: &taps)
     }
 }
 
