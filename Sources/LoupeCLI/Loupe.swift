@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LoupeTensor
 
 /// The `loupe` command: a thin shell over the library targets.
 public struct Loupe: ParsableCommand {
@@ -36,8 +37,7 @@ public struct Loupe: ParsableCommand {
             Foundation.exit(2)
         }
         do {
-            var command = command
-            try command.run()
+            try execute(command, under: KernelPolicy(environment: ProcessInfo.processInfo.environment))
             Foundation.exit(0)
         } catch {
             // ArgumentParser's own signals (help, clean exits, validation) keep their wording;
@@ -49,5 +49,28 @@ public struct Loupe: ParsableCommand {
             FileHandle.standardError.write(Data((message + "\n").utf8))
             Foundation.exit(2)
         }
+    }
+
+    /// Runs a parsed command under `policy` as the command's own options change it.
+    static func execute(_ command: ParsableCommand, under policy: KernelPolicy = .current) throws {
+        var command = command, policy = policy
+        (command as? KernelPolicyOptions)?.adjust(&policy)
+        try KernelPolicy.$current.withValue(policy) { try command.run() }
+    }
+}
+
+/// A command with options that change the kernel policy (`--threads`); the policy is
+/// installed once, around the whole command.
+protocol KernelPolicyOptions {
+    func adjust(_ policy: inout KernelPolicy)
+}
+
+extension KernelPolicy {
+    /// The defaults, changed by `LOUPE_WINOGRAD=0` and `LOUPE_DIRECT_CONV=0` (to measure
+    /// what those kernels save against im2col + GEMM) and `LOUPE_THREADS=N` (a positive
+    /// worker count; anything else keeps one per core).
+    init(environment: [String: String]) {
+        self.init(winograd: environment["LOUPE_WINOGRAD"] != "0", directConv: environment["LOUPE_DIRECT_CONV"] != "0",
+                  threads: environment["LOUPE_THREADS"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil })
     }
 }

@@ -36,7 +36,10 @@ struct BenchTraining: ParsableCommand {
     }
 
     func run() throws {
-        Parallel.threads = threads
+        try KernelPolicy.$current.withValue(KernelPolicy.current.with { $0.threads = threads }) { try measure() }
+    }
+
+    private func measure() throws {
         let plain = try TrainingBenchmark.run(model: try Zoo.architecture(arch), batchSize: batchSize, batches: batches)
         var pgd: TrainingBenchmark.Result?
         if adversarial {

@@ -2,14 +2,16 @@
 import Glibc
 #endif
 
-extension TensorStorage {
+/// The host process's allocator belongs to whoever owns the process, so the library never
+/// tunes it; a program that runs Loupe's kernels in a loop may call this once at start.
+public enum HostAllocator {
     /// glibc serves blocks above a threshold (128 KB, raised as large blocks are freed, at
     /// most 32 MB) with fresh mmap pages and hands freed heap tops back to the kernel, so a
-    /// loop that allocates the same few-megabyte activations every step can page-fault on
-    /// every one of them: a 1×1 conv's forward + backward at batch 8 took 5.7 ms instead of
-    /// 3.1 ms. Serving blocks up to 32 MB from the heap and keeping up to 512 MB of freed
-    /// memory for reuse avoids that. Applied once, before the first tensor is allocated.
-    static let allocatorTuned: Void = {
+    /// loop that allocates the same sub-megabyte activations every step (larger ones are
+    /// recycled by `BlockPool`) page-faults on every one of them. This serves blocks up to
+    /// 32 MB from the heap and keeps up to 512 MB of freed memory for reuse. Does nothing
+    /// where the C library has no `mallopt`.
+    public static func keepFreedMemory() {
         #if canImport(Glibc)
         // <malloc.h> is not in Swift's Glibc module; look mallopt up instead (other libcs
         // lack it, and then nothing changes).
@@ -20,5 +22,5 @@ extension TensorStorage {
         _ = mallopt(mmapThreshold, 32 << 20)
         _ = mallopt(trimThreshold, 512 << 20)
         #endif
-    }()
+    }
 }

@@ -56,7 +56,7 @@ public enum DeconvBenchmark {
             }
         }
         return Result(layer: layer, channel: channel, size: size, forwardMilliseconds: forward,
-                      backwardMilliseconds: backward, backwardCPUMilliseconds: cpu, threads: Parallel.threads)
+                      backwardMilliseconds: backward, backwardCPUMilliseconds: cpu, threads: KernelPolicy.current.threads)
     }
 
     static func processCPUMilliseconds() -> Double {

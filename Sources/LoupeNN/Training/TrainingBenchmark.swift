@@ -41,6 +41,6 @@ public enum TrainingBenchmark {
         })
         let elapsed = finished.timeIntervalSince(started ?? finished)
         return Result(imagesPerSecond: Double(batches * batchSize) / max(elapsed, 1e-9), batchSize: batchSize,
-                      batches: batches, threads: Parallel.threads)
+                      batches: batches, threads: KernelPolicy.current.threads)
     }
 }
