@@ -1,5 +1,6 @@
 import Foundation
 import LoupeData
+import LoupeNN
 import LoupeTensor
 
 /// Training throughput on synthetic data (dense kernels do not care what the pixels

@@ -47,7 +47,7 @@ public enum WorkloadBench {
         /// Stop repeating once this much time went into a workload's timed runs.
         public var budgetSeconds = 20.0
         public var threads = 2
-        /// Images for W4_pgd and W4_train (10,000 as the issue states; fewer for a quick look).
+        /// Images for W4_pgd and W4_train (10,000: all of Fashion-MNIST's test set; fewer for a quick look).
         public var pgdImages = 10_000
         public var trainImages = 10_000
         public init() {}
