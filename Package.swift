@@ -53,7 +53,15 @@ let package = Package(
             "LoupeTensor", "LoupeData", "LoupeNN", "LoupeVis", "LoupeAttack", "LoupeReport", "Yams",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "loupe", dependencies: ["LoupeCLI"]),
+        // Benchmarks: kernel and workload suites and the `loupe bench` commands, beside the
+        // CLI so that no product target carries them.
+        .target(name: "LoupeBench", dependencies: [
+            "LoupeTensor", "LoupeData", "LoupeNN", "LoupeVis", "LoupeAttack", "LoupeCLI",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "loupe", dependencies: [
+            "LoupeCLI", "LoupeBench", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         // Shared test helpers (finite-difference gradient checks); used by test targets only.
         .target(name: "LoupeTesting", dependencies: ["LoupeTensor"], path: "Tests/LoupeTesting"),

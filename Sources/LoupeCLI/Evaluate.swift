@@ -84,7 +84,6 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { Parallel.threads = threads }
         let model = try modelOptions.load()
         let dataset = try DatasetSpec.load(data, defaultSplit: "test", size: model.preset.inputSize,
                                            channels: model.preset.channels, classes: model.preset.labels).prefix(limit)
@@ -202,4 +201,8 @@ struct Evaluate: ParsableCommand {
         page.reproduce(OutputOptions.commandLine)
         try folder.write(page.render(), to: "index.html")
     }
+}
+
+extension Evaluate: KernelPolicyOptions {
+    func adjust(_ policy: inout KernelPolicy) { if let threads { policy.threads = threads } }
 }

@@ -2,7 +2,7 @@
 /// wraps it to the terminal's width instead of breaking our own line breaks a second time
 /// (which left one- and two-word lines in an 80-column terminal). Indented lines (examples,
 /// lists) and blank lines are kept as written.
-func helpText(_ text: String) -> String {
+package func helpText(_ text: String) -> String {
     var lines: [String] = []
     var joinable = false
     for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {

@@ -2,7 +2,7 @@ import Foundation
 import LoupeReport
 
 /// Prints a JSON value on one line to stdout (for `--json`); key order is stable.
-func printJSON(_ value: Any) throws {
+package func printJSON(_ value: Any) throws {
     let data = try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])
     print(String(decoding: data, as: UTF8.self))
 }

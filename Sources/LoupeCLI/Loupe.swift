@@ -1,53 +1,89 @@
 import ArgumentParser
 import Foundation
+import LoupeTensor
 
-/// The `loupe` command: a thin shell over the library targets.
+/// The `loupe` command: a thin shell over the library targets. The executable adds the
+/// `bench` group (target LoupeBench) through a root command of its own built by
+/// `rootConfiguration(subcommands:)`.
 public struct Loupe: ParsableCommand {
     public static let version = "0.1.0"
 
-    public static let configuration = CommandConfiguration(
-        commandName: "loupe",
-        abstract: "Look inside image classifiers: feature visualization, DeconvNet and attribution, adversarial attacks.",
-        discussion: helpText("""
-        Models: efficientnet-lite0 (pretrained, fetched by `make assets`), vgg16, alexnet, resnet18,
-        fashion-cnn, fashion-cnn-large, or your own (--arch/--spec with --weights).
+    /// The product's subcommands.
+    public static let subcommands: [ParsableCommand.Type] = [
+        Classify.self, Layers.self, Visualize.self, DeconvCommand.self, AttributeCommand.self, ExemplarsCommand.self,
+        Attack.self, Robustness.self, Merge.self, Train.self, Evaluate.self, Run.self,
+    ]
 
-        Examples:
-          loupe classify photo.jpg --model efficientnet-lite0 --top 5
-          loupe layers efficientnet-lite0
-          loupe bench kernels --json
-        """),
-        version: version,
-        subcommands: [Classify.self, Layers.self, Visualize.self, DeconvCommand.self, AttributeCommand.self, ExemplarsCommand.self, Attack.self, Robustness.self, Merge.self, Train.self, Evaluate.self, Run.self, Bench.self]
-    )
+    public static let configuration = rootConfiguration(subcommands: subcommands)
+
+    /// The root command's name, help and version with `subcommands` under it.
+    public static func rootConfiguration(subcommands: [ParsableCommand.Type]) -> CommandConfiguration {
+        CommandConfiguration(
+            commandName: "loupe",
+            abstract: "Look inside image classifiers: feature visualization, DeconvNet and attribution, adversarial attacks.",
+            discussion: helpText("""
+            Models: efficientnet-lite0 (pretrained, fetched by `make assets`), vgg16, alexnet, resnet18,
+            fashion-cnn, fashion-cnn-large, or your own (--arch/--spec with --weights).
+
+            Examples:
+              loupe classify photo.jpg --model efficientnet-lite0 --top 5
+              loupe layers efficientnet-lite0
+              loupe bench kernels --json
+            """),
+            version: version,
+            subcommands: subcommands
+        )
+    }
 
     public init() {}
 
-    /// Runs the command line. User errors print one line and exit 2; `--help` and
-    /// `--version` exit 0. Nothing a user types makes the process crash.
-    public static func runMain(_ arguments: [String]? = nil) -> Never {
+    /// Runs the command line with `root` as the root command. User errors print one line
+    /// and exit 2; `--help` and `--version` exit 0. Nothing a user types makes the process crash.
+    public static func runMain<Root: ParsableCommand>(_ root: Root.Type, _ arguments: [String]? = nil) -> Never {
         let command: ParsableCommand
         do {
-            command = try parseAsRoot(arguments)
+            command = try root.parseAsRoot(arguments)
         } catch {
-            let code = exitCode(for: error)
-            if code == .success { exit(withError: error) }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            let code = root.exitCode(for: error)
+            if code == .success { root.exit(withError: error) }
+            FileHandle.standardError.write(Data((root.fullMessage(for: error) + "\n").utf8))
             Foundation.exit(2)
         }
         do {
-            var command = command
-            try command.run()
+            try execute(command, under: KernelPolicy(environment: ProcessInfo.processInfo.environment))
             Foundation.exit(0)
         } catch {
             // ArgumentParser's own signals (help, clean exits, validation) keep their wording;
             // Loupe's typed errors print as one line naming what was wrong.
-            if exitCode(for: error) == .success { exit(withError: error) }
+            if root.exitCode(for: error) == .success { root.exit(withError: error) }
             if let code = error as? ExitCode { Foundation.exit(code.rawValue) }  // e.g. 130: stopped by Ctrl-C, saved
             let isParserError = error is ValidationError || String(describing: type(of: error)) == "CommandError"
-            let message = isParserError ? fullMessage(for: error) : "loupe: error: \(error)"
+            let message = isParserError ? root.fullMessage(for: error) : "loupe: error: \(error)"
             FileHandle.standardError.write(Data((message + "\n").utf8))
             Foundation.exit(2)
         }
+    }
+
+    /// Runs a parsed command under `policy` as the command's own options change it.
+    static func execute(_ command: ParsableCommand, under policy: KernelPolicy = .current) throws {
+        var command = command, policy = policy
+        (command as? KernelPolicyOptions)?.adjust(&policy)
+        try KernelPolicy.$current.withValue(policy) { try command.run() }
+    }
+}
+
+/// A command with options that change the kernel policy (`--threads`); the policy is
+/// installed once, around the whole command.
+protocol KernelPolicyOptions {
+    func adjust(_ policy: inout KernelPolicy)
+}
+
+extension KernelPolicy {
+    /// The defaults, changed by `LOUPE_WINOGRAD=0` and `LOUPE_DIRECT_CONV=0` (to measure
+    /// what those kernels save against im2col + GEMM) and `LOUPE_THREADS=N` (a positive
+    /// worker count; anything else keeps one per core).
+    init(environment: [String: String]) {
+        self.init(winograd: environment["LOUPE_WINOGRAD"] != "0", directConv: environment["LOUPE_DIRECT_CONV"] != "0",
+                  threads: environment["LOUPE_THREADS"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil })
     }
 }

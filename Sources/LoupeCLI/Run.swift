@@ -75,8 +75,7 @@ struct Run: ParsableCommand {
         for (i, (step, command)) in zip(plan.steps, commands).enumerated() {
             note("[\(i + 1)/\(plan.steps.count)] \(step.command) \(step.arguments.joined(separator: " "))", quiet: quiet)
             let start = Date()
-            var command = command
-            try command.run()
+            try Loupe.execute(command)
             rows.append([step.name, step.command, String(format: "%.1f s", Date().timeIntervalSince(start))])
             try writePage(plan, rows: rows, to: outURL)
         }

@@ -119,7 +119,6 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { Parallel.threads = threads }
         let previous = try resume.map { try TrainedModelFile.readSidecar(for: $0) }
         var config = try previous?.trainingConfig() ?? Trainer.Config()
         let attack: AdversarialTraining?
@@ -196,7 +195,7 @@ struct Train: ParsableCommand {
         } else {
             note("training \(model.name) on \(trainData.source) (\(trainData.count) images, \(trainData.classes.count) classes)"
                  + (attack.map { ", adversarial \($0.config.method.rawValue) ε=\($0.config.eps) α=\($0.config.stepSize) \($0.config.steps) steps" } ?? "")
-                 + ", \(config.optimizer.rawValue) lr \(config.learningRate), \(Parallel.threads) threads", quiet: quiet)
+                 + ", \(config.optimizer.rawValue) lr \(config.learningRate), \(KernelPolicy.current.threads) threads", quiet: quiet)
         }
 
         func save(partial: Trainer.PartialEpoch?) throws {
@@ -300,4 +299,8 @@ struct Train: ParsableCommand {
             return nil  // no test split beside the training data: report training accuracy only
         }
     }
+}
+
+extension Train: KernelPolicyOptions {
+    func adjust(_ policy: inout KernelPolicy) { if let threads { policy.threads = threads } }
 }

@@ -241,7 +241,7 @@ func parseChannels(_ text: String) throws -> [Int] {
 }
 
 /// "32,128" as integers.
-func parseList(_ text: String) throws -> [Int] {
+package func parseList(_ text: String) throws -> [Int] {
     try text.split(separator: ",").map {
         guard let v = Int($0.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("'\($0)' is not a number") }
         return v

@@ -204,14 +204,3 @@ public struct Gradients {
     public func value(_ name: String) -> Tensor? { byName[name]?.value }
     public var names: [String] { byName.keys.sorted() }
 }
-
-/// Counts of expensive backward work, so tests can prove that frozen parameters
-/// cost nothing (no weight gradient is ever computed for them).
-public enum KernelCounters {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var weightGrads = 0
-
-    public static var weightGradients: Int { lock.withLock { weightGrads } }
-    static func countWeightGradient() { lock.withLock { weightGrads += 1 } }
-    public static func reset() { lock.withLock { weightGrads = 0 } }
-}

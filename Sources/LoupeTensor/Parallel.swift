@@ -4,26 +4,15 @@ import Foundation
 /// Loupe's own parallelism. OpenBLAS runs single-threaded and Loupe splits work
 /// across batch items or channels itself, so the two never oversubscribe the cores.
 /// Work is split into index ranges that do not depend on the thread count, so
-/// results are bit-identical whatever `threads` is.
+/// results are bit-identical whatever `KernelPolicy.threads` is.
 public enum Parallel {
-    nonisolated(unsafe) private static var _threads: Int = {
-        if let env = ProcessInfo.processInfo.environment["LOUPE_THREADS"], let n = Int(env), n > 0 { return n }
-        return max(1, ProcessInfo.processInfo.activeProcessorCount)
-    }()
-
-    /// Worker threads for Loupe's kernels (default: all cores, or `LOUPE_THREADS`).
-    public static var threads: Int {
-        get { _threads }
-        set { _threads = max(1, newValue) }
-    }
-
     /// Makes OpenBLAS single-threaded once, before the first GEMM.
     static let configureBLAS: Void = { openblas_set_num_threads(1) }()
 
-    /// Calls `body(i)` for every i in 0..<n, spread over `threads` workers.
+    /// Calls `body(i)` for every i in 0..<n, spread over the policy's workers.
     /// Each index is handled exactly once, by one thread, in whatever order.
     public static func forEach(_ n: Int, _ body: (Int) -> Void) {
-        let workers = min(threads, n)
+        let workers = min(KernelPolicy.current.threads, n)
         if workers <= 1 {
             for i in 0..<n { body(i) }
             return

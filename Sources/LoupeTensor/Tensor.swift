@@ -164,7 +164,6 @@ final class TensorStorage {
     let base: UnsafeMutablePointer<Float>
 
     init(count: Int, zeroed: Bool = true) {
-        _ = TensorStorage.allocatorTuned
         self.count = count
         base = BlockPool.take(count)
         if zeroed { base.initialize(repeating: 0, count: Swift.max(count, 1)) }

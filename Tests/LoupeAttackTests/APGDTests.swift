@@ -1,6 +1,7 @@
 import LoupeAttack
 import LoupeNN
 import LoupeTensor
+import LoupeTesting
 import XCTest
 
 final class APGDTests: XCTestCase {
@@ -133,22 +134,18 @@ final class APGDTests: XCTestCase {
         guard let model = Fixtures.trainedFashionCNN, let test = Fixtures.fashionTest else { throw XCTSkip("no Fashion-MNIST") }
         let (images, labels) = try test.batch(Array(0..<12))
         let d = images.count / 12
-        let savedThreads = Parallel.threads
-        defer { Parallel.threads = savedThreads }
         for (norm, eps) in [(AttackConfig.Norm.linf, Float(0.05)), (.l2, 1.0)] {
-            Parallel.threads = savedThreads
             var config = AttackConfig(method: .apgd, norm: norm, eps: eps, steps: 10)
             config.seed = 11
             config.restarts = 2
             let attacker = try Attacker(model: model, config: config)
             let whole = try attacker.run(images, labels: labels, sampleIDs: Array(0..<12))
             for (threads, split) in [(1, [5, 7]), (2, [1, 3, 8])] {
-                Parallel.threads = threads
                 var start = 0
                 for size in split {
                     let ids = Array(start..<start + size)
                     let part = try test.batch(ids)
-                    let out = try attacker.run(part.images, labels: part.labels, sampleIDs: ids)
+                    let out = try withThreads(threads) { try attacker.run(part.images, labels: part.labels, sampleIDs: ids) }
                     XCTAssertEqual(bytes(out.adversarial.scalars), bytes(Array(whole.adversarial.scalars[start * d..<(start + size) * d])),
                                    "\(norm) threads \(threads), batch \(size) at \(start)")
                     XCTAssertEqual(out.predictions, Array(whole.predictions[start..<start + size]))

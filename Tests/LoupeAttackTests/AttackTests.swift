@@ -129,15 +129,12 @@ final class AttackTests: XCTestCase {
         let attacker = try Attacker(model: model, config: config)
         let whole = try attacker.run(images, labels: labels, sampleIDs: Array(0..<12))
         let d = images.count / 12
-        let savedThreads = Parallel.threads
-        defer { Parallel.threads = savedThreads }
         for (threads, split) in [(1, [5, 7]), (2, [1, 3, 8]), (2, [12])] {
-            Parallel.threads = threads
             var start = 0
             for size in split {
                 let ids = Array(start..<start + size)
                 let part = try test.batch(ids)
-                let out = try attacker.run(part.images, labels: part.labels, sampleIDs: ids)
+                let out = try withThreads(threads) { try attacker.run(part.images, labels: part.labels, sampleIDs: ids) }
                 let expected = Array(whole.adversarial.scalars[start * d..<(start + size) * d])
                 XCTAssertEqual(bytes(out.adversarial.scalars), bytes(expected), "threads \(threads), batch \(size) at \(start)")
                 XCTAssertEqual(out.predictions, Array(whole.predictions[start..<start + size]))

@@ -25,10 +25,7 @@ final class BatchNormFoldingTests: XCTestCase {
     }
 
     func run(_ model: Model, folded: Bool, _ body: () throws -> [Float]) rethrows -> [Float] {
-        let saved = BatchNormFolding.enabled
-        BatchNormFolding.enabled = folded
-        defer { BatchNormFolding.enabled = saved }
-        return try body()
+        try withKernelPolicy({ $0.foldBatchNorm = folded }, body)
     }
 
     func assertNear(_ a: [Float], _ b: [Float], relative: Float, _ what: String) {

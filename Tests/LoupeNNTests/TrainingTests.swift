@@ -143,17 +143,14 @@ final class TrainingTests: XCTestCase {
 
     func testSameSeedAnyThreadCountGivesIdenticalWeights() throws {
         let data = try FashionMNIST.train.get().prefix(256)
-        let saved = Parallel.threads
-        defer { Parallel.threads = saved }
         var results: [[String: [Float]]] = []
         for threads in [1, 2, 3] {
-            Parallel.threads = threads
             let model = try Zoo.architecture("fashion-cnn", seed: 5)
             var config = Trainer.Config()
             config.epochs = 1
             config.batchSize = 64
             config.seed = 5
-            _ = try Trainer(model: model, config: config).train(on: data)
+            _ = try withThreads(threads) { try Trainer(model: model, config: config).train(on: data) }
             results.append(weights(model))
         }
         XCTAssertEqual(results[0], results[1], "1 vs 2 threads")

@@ -54,23 +54,29 @@ final class BatchNormTests: XCTestCase {
 
     func testFrozenParametersCostNoWeightGradient() throws {
         let x = randomTensor([2, 3, 5, 7], seed: 29).requiringGrad()
-        KernelCounters.reset()
-        let frozen = try x.batchNorm(mean: runningMean, variance: runningVariance, weight: weight, bias: bias)
-        try frozen.sum().backward()
-        XCTAssertEqual(KernelCounters.weightGradients, 0)
+        let counter = KernelCounter()
+        try withKernelPolicy({ $0.counter = counter }) {
+            let frozen = try x.batchNorm(mean: runningMean, variance: runningVariance, weight: weight, bias: bias)
+            try frozen.sum().backward()
+        }
+        XCTAssertEqual(counter.weightGradients, 0)
         XCTAssertNotNil(x.grad)
 
         let (w, b) = (weight.requiringGrad(), bias.requiringGrad())
-        let trained = try x.batchNorm(mean: runningMean, variance: runningVariance, weight: w, bias: b)
-        try trained.sum().backward()
-        XCTAssertEqual(KernelCounters.weightGradients, 2)
+        try withKernelPolicy({ $0.counter = counter }) {
+            let trained = try x.batchNorm(mean: runningMean, variance: runningVariance, weight: w, bias: b)
+            try trained.sum().backward()
+        }
+        XCTAssertEqual(counter.weightGradients, 2)
         // d Σy / d bias = number of positions per channel; d Σy / d weight = Σ x̂.
         assertClose(b.grad?.scalars ?? [], [70, 70, 70])
 
-        KernelCounters.reset()
-        let training = try x.batchNormTraining(weight: weight, bias: bias).output
-        try training.sum().backward()
-        XCTAssertEqual(KernelCounters.weightGradients, 0)
+        let trainingCounter = KernelCounter()
+        try withKernelPolicy({ $0.counter = trainingCounter }) {
+            let training = try x.batchNormTraining(weight: weight, bias: bias).output
+            try training.sum().backward()
+        }
+        XCTAssertEqual(trainingCounter.weightGradients, 0)
     }
 
     func testInvalidArgumentsThrow() throws {

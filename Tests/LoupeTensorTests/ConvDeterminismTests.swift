@@ -27,9 +27,10 @@ final class ConvDeterminismTests: XCTestCase {
     }
 
     func run(_ c: ConvConfig, transpose: Bool, threads: Int) throws -> Run {
-        let saved = Parallel.threads
-        Parallel.threads = threads
-        defer { Parallel.threads = saved }
+        try withThreads(threads) { try run(c, transpose: transpose) }
+    }
+
+    func run(_ c: ConvConfig, transpose: Bool) throws -> Run {
         let x = randomTensor(c.input, seed: 1).requiringGrad()
         let w = randomTensor(c.weight, seed: 2).requiringGrad()
         let b = randomTensor([transpose ? c.weight[1] * c.groups : c.weight[0]], seed: 3).requiringGrad()
@@ -73,10 +74,7 @@ final class ConvDeterminismTests: XCTestCase {
 
     func testMatmulBitIdenticalAcrossThreadCounts() throws {
         func product(threads: Int) throws -> [Float] {
-            let saved = Parallel.threads
-            Parallel.threads = threads
-            defer { Parallel.threads = saved }
-            return try randomTensor([200, 300], seed: 1).matmul(randomTensor([300, 150], seed: 2)).scalars
+            try withThreads(threads) { try randomTensor([200, 300], seed: 1).matmul(randomTensor([300, 150], seed: 2)).scalars }
         }
         XCTAssert(try product(threads: 1) == product(threads: 2))
         XCTAssert(try product(threads: 1) == product(threads: 3))

@@ -146,14 +146,18 @@ final class ConvTests: XCTestCase {
             let groups = weight[1] == 1 ? 3 : 1
             let x = randomTensor([2, 3, 6, 5], seed: 1).requiringGrad()
             let frozen = randomTensor(weight, seed: 2)
-            KernelCounters.reset()
-            try x.conv2d(weight: frozen, padding: .symmetric(1), groups: groups).sum().backward()
-            XCTAssertEqual(KernelCounters.weightGradients, 0)
+            let counter = KernelCounter()
+            try withKernelPolicy({ $0.counter = counter }) {
+                try x.conv2d(weight: frozen, padding: .symmetric(1), groups: groups).sum().backward()
+            }
+            XCTAssertEqual(counter.weightGradients, 0)
             XCTAssertEqual(x.grad?.shape, [2, 3, 6, 5])
 
             let trainable = frozen.requiringGrad()
-            try x.conv2d(weight: trainable, padding: .symmetric(1), groups: groups).sum().backward()
-            XCTAssertEqual(KernelCounters.weightGradients, 1)
+            try withKernelPolicy({ $0.counter = counter }) {
+                try x.conv2d(weight: trainable, padding: .symmetric(1), groups: groups).sum().backward()
+            }
+            XCTAssertEqual(counter.weightGradients, 1)
             XCTAssertEqual(trainable.grad?.shape, weight)
         }
     }

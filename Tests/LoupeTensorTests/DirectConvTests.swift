@@ -85,12 +85,12 @@ final class DirectConvTests: XCTestCase {
 
     func testBitIdenticalAcrossThreadCounts() throws {
         func run(_ threads: Int) throws -> ([Float], [Float]) {
-            let saved = Parallel.threads
-            Parallel.threads = threads
-            defer { Parallel.threads = saved }
             let x = randomTensor([3, 3, 41, 29], seed: 5).requiringGrad(), w = randomTensor([16, 3, 3, 3], seed: 6)
-            let y = try x.conv2d(weight: w, padding: .symmetric(1), activation: .relu)
-            try y.backward(seed: randomTensor(y.shape, seed: 7))
+            let y = try withThreads(threads) {
+                let y = try x.conv2d(weight: w, padding: .symmetric(1), activation: .relu)
+                try y.backward(seed: randomTensor(y.shape, seed: 7))
+                return y
+            }
             return (y.scalars, x.grad?.scalars ?? [])
         }
         let (one, two) = (try run(1), try run(2))

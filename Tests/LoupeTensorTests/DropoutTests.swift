@@ -24,11 +24,8 @@ final class DropoutTests: XCTestCase {
         XCTAssertEqual(try x.dropout(p: 0.5, training: true, stream: stream).scalars, a)
         XCTAssertNotEqual(try x.dropout(p: 0.5, training: true, stream: stream.derived(1)).scalars, a)
         // Element i is kept exactly when the stream's uniform at i is ≥ p, however the work is split.
-        let saved = Parallel.threads
-        defer { Parallel.threads = saved }
         for threads in [1, 3] {
-            Parallel.threads = threads
-            let y = try x.dropout(p: 0.5, training: true, stream: stream).scalars
+            let y = try withThreads(threads) { try x.dropout(p: 0.5, training: true, stream: stream).scalars }
             XCTAssertEqual(y, a)
             let v = x.scalars
             let expected = v.indices.map { stream.uniform(at: UInt64($0)) >= 0.5 ? v[$0] * 2 : 0 }

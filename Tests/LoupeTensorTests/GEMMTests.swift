@@ -14,15 +14,14 @@ final class GEMMTests: XCTestCase {
         func opB(_ p: Int, _ j: Int) -> Float { tb ? b[j * k + p] : b[p * n + j] }
         var want = [Double](repeating: 0, count: m * n)
         for i in 0..<m { for j in 0..<n { for p in 0..<k { want[i * n + j] += Double(opA(i, p)) * Double(opB(p, j)) } } }
-        let saved = Parallel.threads
-        Parallel.threads = threads
-        defer { Parallel.threads = saved }
         var c = [Float](repeating: .nan, count: m * n)
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                c.withUnsafeMutableBufferPointer { pc in
-                    gemm(transA: ta, transB: tb, m: m, n: n, k: k, a: pa.baseAddress!, lda: ta ? m : k,
-                         b: pb.baseAddress!, ldb: tb ? k : n, c: pc.baseAddress!, ldc: n)
+        withThreads(threads) {
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        gemm(transA: ta, transB: tb, m: m, n: n, k: k, a: pa.baseAddress!, lda: ta ? m : k,
+                             b: pb.baseAddress!, ldb: tb ? k : n, c: pc.baseAddress!, ldc: n)
+                    }
                 }
             }
         }

@@ -242,12 +242,8 @@ final class PoolTests: XCTestCase {
             try loss.backward()
             return [a.scalars, b.scalars, c.scalars, leaf.grad?.scalars ?? []]
         }
-        let saved = Parallel.threads
-        defer { Parallel.threads = saved }
-        Parallel.threads = 1
-        let serial = try run()
-        Parallel.threads = 4
-        let parallel = try run()
+        let serial = try withThreads(1, run)
+        let parallel = try withThreads(4, run)
         XCTAssertEqual(serial, parallel)
     }
 

@@ -5,17 +5,14 @@ import XCTest
 /// The Winograd F(2×2, 3×3) path of 3×3 stride-1 convs (forward and the gather-form input
 /// gradient) against the naive loops of ConvReference.swift, which share nothing with it.
 final class WinogradTests: XCTestCase {
-    /// The real threshold; each test lowers it so that small, fast shapes take the path.
-    var minChannels = 0
-
-    override func setUp() {
-        minChannels = Winograd.minChannels
-        Winograd.minChannels = 1
+    /// Every test runs with the channel threshold lowered to 1, so that small, fast shapes
+    /// take the path.
+    override func invokeTest() {
+        withKernelPolicy({ $0.winogradTuning.minChannels = 1 }) { super.invokeTest() }
     }
 
-    override func tearDown() {
-        Winograd.minChannels = minChannels
-    }
+    /// The smallest blocks the sizing allows.
+    static let smallBlocks = Winograd.Tuning(minChannels: 1, blockFloats: 1, minBlockTiles: 1)
 
     struct Case {
         var input: [Int]
@@ -109,38 +106,34 @@ final class WinogradTests: XCTestCase {
     /// Blocks of a few tile rows (the smallest the sizing allows) split images across
     /// blocks and blocks across images.
     func testSmallBlocks() throws {
-        let saved = (Winograd.blockFloats, Winograd.minBlockTiles)
-        (Winograd.blockFloats, Winograd.minBlockTiles) = (1, 1)
-        defer { (Winograd.blockFloats, Winograd.minBlockTiles) = saved }
         let c = Case(input: [3, 8, 9, 5], outChannels: 8, padding: .symmetric(1), activation: .relu)
-        let plan = WinogradPlan(c.forward, batch: 3, groups: 1, m: 8)
+        let plan = WinogradPlan(c.forward, batch: 3, groups: 1, m: 8, tuning: Self.smallBlocks)
         XCTAssertEqual(plan.blockRows, 2)  // M·C/(M + C) = 4 tiles, at 3 tiles per row
         XCTAssertEqual(plan.blocks, 8)     // 3 images × 5 tile rows: block 2 straddles two images
         let x = randomTensor(c.input, seed: 1), w = randomTensor(c.weight, seed: 2, scale: 0.3)
         let b = randomTensor([8], seed: 3)
-        let y = try x.conv2d(weight: w, bias: b, padding: c.padding, activation: c.activation)
+        let y = try withKernelPolicy({ $0.winogradTuning = Self.smallBlocks }) {
+            try x.conv2d(weight: w, bias: b, padding: c.padding, activation: c.activation)
+        }
         let err = relativeError(y.scalars, clamped(naiveConv2d(x, w, b, c.config).values, c.activation))
         XCTAssertLessThan(err, 1e-4)
     }
 
     func testDispatch() {
-        Winograd.minChannels = minChannels
+        let policy = KernelPolicy()  // the real threshold
         func geo(_ channels: Int, k: Int = 3, stride: Int = 1, dilation: Int = 1) -> ConvGeometry {
             ConvGeometry(channels: channels, inH: 14, inW: 14, outH: 14 / stride, outW: 14 / stride, kh: k, kw: k,
                          stride: stride, dilation: dilation, padTop: 1, padLeft: 1)
         }
-        XCTAssert(Winograd.applies(geo(32), m: 64))
-        XCTAssertFalse(Winograd.applies(geo(1), m: 32))  // Fashion-MNIST's first conv…
-        XCTAssert(Winograd.applies(geo(32), m: 1))       // …but not its input gradient
-        XCTAssertFalse(Winograd.applies(geo(3), m: 64))  // VGG's first conv
-        XCTAssertFalse(Winograd.applies(geo(16), m: 64))
-        XCTAssertFalse(Winograd.applies(geo(32, stride: 2), m: 64))
-        XCTAssertFalse(Winograd.applies(geo(32, dilation: 2), m: 64))
-        XCTAssertFalse(Winograd.applies(geo(32, k: 5), m: 64))
-        let saved = Winograd.enabled
-        Winograd.enabled = false
-        defer { Winograd.enabled = saved }
-        XCTAssertFalse(Winograd.applies(geo(32), m: 64))
+        XCTAssert(Winograd.applies(geo(32), m: 64, policy))
+        XCTAssertFalse(Winograd.applies(geo(1), m: 32, policy))  // Fashion-MNIST's first conv…
+        XCTAssert(Winograd.applies(geo(32), m: 1, policy))       // …but not its input gradient
+        XCTAssertFalse(Winograd.applies(geo(3), m: 64, policy))  // VGG's first conv
+        XCTAssertFalse(Winograd.applies(geo(16), m: 64, policy))
+        XCTAssertFalse(Winograd.applies(geo(32, stride: 2), m: 64, policy))
+        XCTAssertFalse(Winograd.applies(geo(32, dilation: 2), m: 64, policy))
+        XCTAssertFalse(Winograd.applies(geo(32, k: 5), m: 64, policy))
+        XCTAssertFalse(Winograd.applies(geo(32), m: 64, KernelPolicy(winograd: false)))
     }
 
     /// The same conv with Winograd off (im2col) agrees to rounding: a check that the switch
@@ -149,10 +142,7 @@ final class WinogradTests: XCTestCase {
         let c = Self.cases[0]
         let x = randomTensor(c.input, seed: 5), w = randomTensor(c.weight, seed: 6, scale: 0.3)
         let fast = try x.conv2d(weight: w, padding: c.padding).scalars
-        let saved = Winograd.enabled
-        Winograd.enabled = false
-        defer { Winograd.enabled = saved }
-        let plain = try x.conv2d(weight: w, padding: c.padding).scalars
+        let plain = try withKernelPolicy({ $0.winograd = false }) { try x.conv2d(weight: w, padding: c.padding).scalars }
         XCTAssertNotEqual(fast, plain)
         XCTAssertLessThan(relativeError(fast, plain), 1e-5)
     }
@@ -165,14 +155,14 @@ final class WinogradTests: XCTestCase {
 
     func testBitIdenticalAcrossThreadCounts() throws {
         func run(_ c: Case, threads: Int) throws -> [[Float]] {
-            let saved = Parallel.threads
-            Parallel.threads = threads
-            defer { Parallel.threads = saved }
             let x = randomTensor(c.input, seed: 1).requiringGrad()
             let w = randomTensor(c.weight, seed: 2, scale: 0.3)
             let b = randomTensor([c.outChannels], seed: 3)
-            let y = try x.conv2d(weight: w, bias: b, padding: c.padding, groups: c.groups, activation: c.activation)
-            try y.backward(seed: randomTensor(y.shape, seed: 4))
+            let y = try withThreads(threads) {
+                let y = try x.conv2d(weight: w, bias: b, padding: c.padding, groups: c.groups, activation: c.activation)
+                try y.backward(seed: randomTensor(y.shape, seed: 4))
+                return y
+            }
             return [y.scalars, x.grad?.scalars ?? []]
         }
         let cases = [
@@ -181,16 +171,16 @@ final class WinogradTests: XCTestCase {
             Case(input: [6, 16, 30, 30], outChannels: 16, padding: .symmetric(1)),
             Case(input: [3, 16, 9, 7], outChannels: 16, padding: .symmetric(1), groups: 2),
         ]
-        let saved = (Winograd.blockFloats, Winograd.minBlockTiles)
-        defer { (Winograd.blockFloats, Winograd.minBlockTiles) = saved }
         // At the default block sizes, then at the smallest (many blocks, run one per worker).
-        for sizes in [saved, (1, 1)] {
-            (Winograd.blockFloats, Winograd.minBlockTiles) = sizes
-            for c in cases {
-                let one = try run(c, threads: 1)
-                XCTAssertFalse(one[1].isEmpty)
-                XCTAssert(try one == run(c, threads: 2), "\(c.input) → \(c.outChannels) \(sizes): 1 vs 2 threads")
-                XCTAssert(try one == run(c, threads: 3), "\(c.input) → \(c.outChannels) \(sizes): 1 vs 3 threads")
+        for sizes in [KernelPolicy.current.winogradTuning, Self.smallBlocks] {
+            try withKernelPolicy({ $0.winogradTuning = sizes }) {
+                for c in cases {
+                    let one = try run(c, threads: 1)
+                    XCTAssertFalse(one[1].isEmpty)
+                    let label = "\(c.input) → \(c.outChannels), blocks of \(sizes.blockFloats) floats"
+                    XCTAssert(try one == run(c, threads: 2), "\(label): 1 vs 2 threads")
+                    XCTAssert(try one == run(c, threads: 3), "\(label): 1 vs 3 threads")
+                }
             }
         }
     }

@@ -51,7 +51,7 @@ extension Conv2d {
     ) throws -> Tensor {
         let frozen = !weight.value.requiresGrad && !(bias?.value.requiresGrad ?? false)
             && !bn.weight.value.requiresGrad && !bn.bias.value.requiresGrad
-        guard !ctx.training, frozen, BatchNormFolding.enabled else {
+        guard !ctx.training, frozen, KernelPolicy.current.foldBatchNorm else {
             let y = try bn.forward(try forward(x, ctx), ctx)
             switch activation {
             case .none: return y
@@ -63,9 +63,4 @@ extension Conv2d {
         return try x.conv2d(weight: w, bias: b, stride: stride, padding: resolvedPadding(for: x),
                             dilation: dilation, groups: groups, activation: activation)
     }
-}
-
-/// A switch for tests that compare the folded path with conv-then-BN.
-public enum BatchNormFolding {
-    nonisolated(unsafe) public static var enabled = true
 }

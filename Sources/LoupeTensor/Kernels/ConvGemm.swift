@@ -4,7 +4,7 @@
 /// from the geometry alone) spread over the workers, each with its own scratch; a lone
 /// item (batch 1, one group, one tile) instead parallelises inside its im2col/col2im (by
 /// channel) and its GEMM (by 48-row blocks). Each item's arithmetic is the same whichever
-/// thread runs it, so results are bit-identical for any `Parallel.threads`.
+/// thread runs it, so results are bit-identical for any thread count.
 ///
 /// 3×3 stride-1 gather convs with enough input channels go to Winograd F(2×2, 3×3)
 /// instead (Winograd.swift), the same convs in both directions: forward and the stride-1
@@ -18,7 +18,7 @@
 /// scratch buffer of `count` floats (allocated once per chunk, not per index).
 @inline(__always)
 func parallelChunks(_ n: Int, scratch count: Int, _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
-    let chunks = Swift.min(Parallel.threads, n)
+    let chunks = Swift.min(KernelPolicy.current.threads, n)
     guard chunks > 0 else { return }
     Parallel.forEach(chunks) { c in
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(count, 1))
@@ -30,7 +30,7 @@ func parallelChunks(_ n: Int, scratch count: Int, _ body: (Range<Int>, UnsafeMut
 /// Runs `body` over channel ranges, one per worker (a lone unit's im2col/col2im).
 @inline(__always)
 func parallelChannels(_ channels: Int, _ body: (Range<Int>) -> Void) {
-    let chunks = Swift.min(Parallel.threads, channels)
+    let chunks = Swift.min(KernelPolicy.current.threads, channels)
     Parallel.forEach(chunks) { c in body(channels * c / chunks ..< channels * (c + 1) / chunks) }
 }
 
@@ -65,15 +65,17 @@ func convGather(
         if clamp.active { applyClamp(y, count: units * outUnit, clamp) }
         return
     }
+    let policy = KernelPolicy.current
     // Few input channels (a first layer) or few outputs (its input gradient): direct.
-    if prefersDirectConv(geo, m: m, groups: groups) {
+    if prefersDirectConv(geo, m: m, groups: groups, policy) {
         directConv(x, batch: batch, geo, weights: w, m: m, bias: bias, into: y, clamp: clamp)
         return
     }
-    if Winograd.applies(geo, m: m) {
+    if Winograd.applies(geo, m: m, policy) {
         let u = winogradWeights(w, groups: groups, outputs: m, inputs: geo.channels, flipped: false)
         defer { u.deallocate() }
-        WinogradPlan(geo, batch: batch, groups: groups, m: m).run(x, u: u, bias: bias, into: y, clamp: clamp)
+        WinogradPlan(geo, batch: batch, groups: groups, m: m, tuning: policy.winogradTuning)
+            .run(x, u: u, bias: bias, into: y, clamp: clamp, threads: policy.threads)
         return
     }
     let pointwise = geo.isPointwise
@@ -222,11 +224,13 @@ func convInputGradient(
         stride: 1, dilation: geo.dilation,
         padTop: (geo.kh - 1) * geo.dilation - geo.padTop, padLeft: (geo.kw - 1) * geo.dilation - geo.padLeft)
     // The direct kernel (taken by convGather below) beats Winograd when few channels come out.
-    if Winograd.applies(back, m: c), !prefersDirectConv(back, m: c, groups: groups) {
+    let policy = KernelPolicy.current
+    if Winograd.applies(back, m: c, policy), !prefersDirectConv(back, m: c, groups: groups, policy) {
         // Transforms the flipped filters straight from `w`, without building them first.
         let u = winogradWeights(w, groups: groups, outputs: c, inputs: m, flipped: true)
         defer { u.deallocate() }
-        WinogradPlan(back, batch: batch, groups: groups, m: c).run(dy, u: u, bias: nil, into: dx, clamp: .none)
+        WinogradPlan(back, batch: batch, groups: groups, m: c, tuning: policy.winogradTuning)
+            .run(dy, u: u, bias: nil, into: dx, clamp: .none, threads: policy.threads)
         return
     }
     // flipped[g·C + ch, r·taps + (taps−1−t)] = w[g·M + r, ch·taps + t]

@@ -12,9 +12,9 @@ import Foundation
 /// in a fixed order: results do not depend on the thread count.
 
 /// Whether `directConv` should replace im2col + GEMM for this gather-form convolution.
-/// `LOUPE_DIRECT_CONV=0` turns it off, to measure what it saves.
-func prefersDirectConv(_ geo: ConvGeometry, m: Int, groups: Int) -> Bool {
-    guard directConvEnabled, groups == 1, geo.stride == 1, geo.dilation == 1, !geo.isPointwise, m > 0, geo.channels > 0 else {
+/// A policy with `directConv` off measures what it saves.
+func prefersDirectConv(_ geo: ConvGeometry, m: Int, groups: Int, _ policy: KernelPolicy = .current) -> Bool {
+    guard policy.directConv, groups == 1, geo.stride == 1, geo.dilation == 1, !geo.isPointwise, m > 0, geo.channels > 0 else {
         return false
     }
     return m <= 4 || geo.channels <= 3
@@ -174,5 +174,3 @@ private func directConvRows(
         o += count
     }
 }
-
-private let directConvEnabled = ProcessInfo.processInfo.environment["LOUPE_DIRECT_CONV"] != "0"

@@ -10,7 +10,7 @@ enum Elementwise {
     @inline(__always)
     static func forEachVector(_ count: Int, _ vector: (Int) -> Void, tail: (Int) -> Void) {
         let vectors = count / 8
-        let chunks = count >= parallelThreshold ? Swift.min(Parallel.threads, vectors) : 1
+        let chunks = count >= parallelThreshold ? Swift.min(KernelPolicy.current.threads, vectors) : 1
         if chunks <= 1 {
             var i = 0
             while i + 8 <= count { vector(i); i += 8 }

@@ -40,6 +40,6 @@ func gemm(
 }
 
 /// Blocks a large GEMM is cut into: one per core of the machine, a fixed number for a
-/// given machine whatever `Parallel.threads` says. (More blocks than workers would only
+/// given machine whatever the thread count. (More blocks than workers would only
 /// make OpenBLAS re-pack op(B) more often: it packs it once per call.)
 let gemmRowBlocks = max(1, ProcessInfo.processInfo.activeProcessorCount)

@@ -22,33 +22,30 @@ import Foundation
 /// still give wide GEMMs) sized from the geometry alone. Every block computes the same
 /// sums whichever thread runs it, and a lone block splits its transforms by channel and
 /// its 16 GEMMs by ξ without changing any of them: results are bit-identical for any
-/// `Parallel.threads`.
-public enum Winograd {
-    /// Whether 3×3 stride-1 convs may take this path (`LOUPE_WINOGRAD=0` turns it off, to
-    /// compare against im2col).
-    nonisolated(unsafe) public static var enabled: Bool =
-        ProcessInfo.processInfo.environment["LOUPE_WINOGRAD"].map { $0 != "0" } ?? true
-
+/// thread count.
+enum Winograd {
     /// Whether a gather-form conv with `m` output channels per group takes this path: a 3×3
     /// stride-1 undilated window over at least `minChannels` input channels per group.
-    static func applies(_ geo: ConvGeometry, m: Int) -> Bool {
-        enabled && geo.kh == 3 && geo.kw == 3 && geo.stride == 1 && geo.dilation == 1
-            && geo.channels >= minChannels && m > 0
+    static func applies(_ geo: ConvGeometry, m: Int, _ policy: KernelPolicy = .current) -> Bool {
+        policy.winograd && geo.kh == 3 && geo.kw == 3 && geo.stride == 1 && geo.dilation == 1
+            && geo.channels >= policy.winogradTuning.minChannels && m > 0
     }
 
-    /// Below this many input channels im2col wins: its one GEMM sums over 9·C, each of
-    /// Winograd's 16 over only C, and with C = 16 those are too short for OpenBLAS to run
-    /// near its peak (16→64 channels at 28×28: 0.87× im2col; 32→64 at 14×14, batch 128:
-    /// 1.2–1.5×; 3→64, VGG's first conv: 0.4×). Few output channels, on the other hand,
-    /// favour Winograd: im2col then spends its time unfolding 9·C rows for a GEMM with
-    /// M = 1 to 3 (the input gradients of Fashion-MNIST's and VGG's first convs: 1.6×).
-    nonisolated(unsafe) static var minChannels = 32
-
-    /// About this many floats of transformed input and output per block (256 tiles at 64
-    /// channels in and out), so a block is still in cache when its GEMMs read it.
-    nonisolated(unsafe) static var blockFloats = 1 << 19
-    /// Fewer tiles than this make GEMMs too narrow to run at speed.
-    nonisolated(unsafe) static var minBlockTiles = 128
+    /// Where Winograd pays off and how its tiles are blocked.
+    struct Tuning: Sendable {
+        /// Below this many input channels im2col wins: its one GEMM sums over 9·C, each of
+        /// Winograd's 16 over only C, and with C = 16 those are too short for OpenBLAS to run
+        /// near its peak (16→64 channels at 28×28: 0.87× im2col; 32→64 at 14×14, batch 128:
+        /// 1.2–1.5×; 3→64, VGG's first conv: 0.4×). Few output channels, on the other hand,
+        /// favour Winograd: im2col then spends its time unfolding 9·C rows for a GEMM with
+        /// M = 1 to 3 (the input gradients of Fashion-MNIST's and VGG's first convs: 1.6×).
+        var minChannels = 32
+        /// About this many floats of transformed input and output per block (256 tiles at 64
+        /// channels in and out), so a block is still in cache when its GEMMs read it.
+        var blockFloats = 1 << 19
+        /// Fewer tiles than this make GEMMs too narrow to run at speed.
+        var minBlockTiles = 128
+    }
 }
 
 /// One Winograd convolution: its geometry and how its tiles are cut into blocks.
@@ -67,7 +64,7 @@ struct WinogradPlan {
     /// and store whole 8-lane vectors, even past a block's last tile (the GEMMs skip it).
     func rowStride(_ tiles: Int) -> Int { tiles + 8 }
 
-    init(_ geo: ConvGeometry, batch: Int, groups: Int, m: Int) {
+    init(_ geo: ConvGeometry, batch: Int, groups: Int, m: Int, tuning: Winograd.Tuning) {
         self.geo = geo
         self.batch = batch
         self.groups = groups
@@ -80,7 +77,7 @@ struct WinogradPlan {
         // (16·M·C) once more, which should cost no more than the block's own V and M
         // (16·(C + M)·tiles).
         let c = geo.channels
-        let tiles = Swift.max(Winograd.blockFloats / (16 * (c + m)), Winograd.minBlockTiles, m * c / Swift.max(m + c, 1))
+        let tiles = Swift.max(tuning.blockFloats / (16 * (c + m)), tuning.minBlockTiles, m * c / Swift.max(m + c, 1))
         blockRows = Swift.min(tileRows, Swift.max(1, (tiles + tilesW - 1) / tilesW))
     }
 
@@ -88,12 +85,12 @@ struct WinogradPlan {
     /// transformed: `u` is [groups, 16, M, C] (see `winogradWeights`).
     func run(
         _ x: UnsafePointer<Float>, u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-        into y: UnsafeMutablePointer<Float>, clamp: ClampRange
+        into y: UnsafeMutablePointer<Float>, clamp: ClampRange, threads: Int
     ) {
         let items = groups * blocks
         // Many blocks: one per worker at a time. Few: each in turn, split inside. Both
         // make the same GEMM calls and transforms, so the choice may follow the thread count.
-        if Parallel.threads == 1 || items >= 2 * Parallel.threads {
+        if threads == 1 || items >= 2 * threads {
             parallelChunks(items, scratch: scratchCount) { range, scratch in
                 for item in range { runBlock(item, x, u: u, bias: bias, y, clamp, scratch: scratch, parallel: false) }
             }

@@ -78,11 +78,11 @@ extension Tensor {
                     pb[ch] = Float(sumG)
                 }
                 if let weightSlot, needWeight {
-                    KernelCounters.countWeightGradient()
+                    KernelPolicy.countWeightGradient()
                     grads[weightSlot] = dw
                 }
                 if let biasSlot, needBias {
-                    KernelCounters.countWeightGradient()
+                    KernelPolicy.countWeightGradient()
                     grads[biasSlot] = db
                 }
             }
@@ -173,11 +173,11 @@ extension Tensor {
             var grads = [Tensor?](repeating: nil, count: ctx.needs.count)
             grads[0] = dx
             if let weightSlot, needWeight {
-                KernelCounters.countWeightGradient()
+                KernelPolicy.countWeightGradient()
                 grads[weightSlot] = dw
             }
             if let biasSlot, needBias {
-                KernelCounters.countWeightGradient()
+                KernelPolicy.countWeightGradient()
                 grads[biasSlot] = db
             }
             return grads

@@ -56,7 +56,7 @@ extension Tensor {
 
         // Forward, input gradient and weight gradient each cost one multiply-add per tap.
         let multiplyAdds = batch * cout * oh * ow * cg * kh * kw
-        FlopCounter.add(multiplyAdds: multiplyAdds)
+        KernelPolicy.count(multiplyAdds: multiplyAdds)
         var y = Tensor(uninitialized: [batch, cout, oh, ow])
         let yp = y.mutablePointer
         if depthwise {
@@ -77,7 +77,7 @@ extension Tensor {
             } ?? seed
             var dx: Tensor?, dw: Tensor?
             if ctx.needs[0] {
-                FlopCounter.add(multiplyAdds: multiplyAdds)
+                KernelPolicy.count(multiplyAdds: multiplyAdds)
                 var t = Tensor(uninitialized: inShape)
                 let tp = t.mutablePointer
                 if depthwise {
@@ -88,8 +88,8 @@ extension Tensor {
                 dx = t
             }
             if ctx.needs[1] {
-                KernelCounters.countWeightGradient()
-                FlopCounter.add(multiplyAdds: multiplyAdds)
+                KernelPolicy.countWeightGradient()
+                KernelPolicy.count(multiplyAdds: multiplyAdds)
                 var t = Tensor(uninitialized: wShape)
                 let tp = t.mutablePointer
                 if depthwise {

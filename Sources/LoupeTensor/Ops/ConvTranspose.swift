@@ -44,7 +44,7 @@ extension Tensor {
         let x = detached, wt = weight.detached
 
         let multiplyAdds = batch * cin * h * w * coutG * kh * kw
-        FlopCounter.add(multiplyAdds: multiplyAdds)
+        KernelPolicy.count(multiplyAdds: multiplyAdds)
         var y = Tensor(uninitialized: [batch, cout, oh, ow])
         let yp = y.mutablePointer
         convInputGradient(x.pointer, batch: batch, groups: groups, geo, weights: wt.pointer, m: m, into: yp)
@@ -55,15 +55,15 @@ extension Tensor {
         return Tensor.record(op, y, inputs: inputs) { g, ctx in
             var dx: Tensor?, dw: Tensor?
             if ctx.needs[0] {
-                FlopCounter.add(multiplyAdds: multiplyAdds)
+                KernelPolicy.count(multiplyAdds: multiplyAdds)
                 var t = Tensor(uninitialized: inShape)
                 convGather(g.pointer, batch: batch, groups: groups, geo, weights: wt.pointer, m: m, bias: nil,
                            into: t.mutablePointer)
                 dx = t
             }
             if ctx.needs[1] {
-                KernelCounters.countWeightGradient()
-                FlopCounter.add(multiplyAdds: multiplyAdds)
+                KernelPolicy.countWeightGradient()
+                KernelPolicy.count(multiplyAdds: multiplyAdds)
                 var t = Tensor(uninitialized: wShape)
                 // dW[ci, :] = Σ x[ci] · col(dy)ᵀ: conv2d's weight gradient with the roles swapped.
                 convWeightGradient(g.pointer, x.pointer, batch: batch, groups: groups, geo, m: m,

@@ -6,13 +6,13 @@ extension Tensor {
         }
         let (m, k, n) = (shape[0], shape[1], other.shape[1])
         let a = detached, b = other.detached
-        FlopCounter.add(multiplyAdds: m * n * k)
+        KernelPolicy.count(multiplyAdds: m * n * k)
         let y = Tensor.gemmResult(m: m, n: n) { c in
             gemm(m: m, n: n, k: k, a: a.pointer, lda: k, b: b.pointer, ldb: n, c: c, ldc: n)
         }
         return Tensor.record("matmul", y, inputs: [self, other]) { g, ctx in
             // dA = G·Bᵀ, dB = Aᵀ·G
-            FlopCounter.add(multiplyAdds: m * n * k * ((ctx.needs[0] ? 1 : 0) + (ctx.needs[1] ? 1 : 0)))
+            KernelPolicy.count(multiplyAdds: m * n * k * ((ctx.needs[0] ? 1 : 0) + (ctx.needs[1] ? 1 : 0)))
             let da = ctx.needs[0] ? Tensor.gemmResult(m: m, n: k) { c in
                 gemm(transB: true, m: m, n: k, k: n, a: g.pointer, lda: n, b: b.pointer, ldb: n, c: c, ldc: k)
             } : nil
@@ -33,7 +33,7 @@ extension Tensor {
             throw TensorError.shapeMismatch(op: "linear bias", bias.shape, [outF])
         }
         let x = detached, w = weight.detached
-        FlopCounter.add(multiplyAdds: batch * inF * outF)
+        KernelPolicy.count(multiplyAdds: batch * inF * outF)
         var y = Tensor.gemmResult(m: batch, n: outF) { c in
             gemm(transB: true, m: batch, n: outF, k: inF, a: x.pointer, lda: inF, b: w.pointer, ldb: inF,
                  c: c, ldc: outF)
@@ -44,13 +44,13 @@ extension Tensor {
         }
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         return Tensor.record("linear", y, inputs: inputs) { g, ctx in
-            FlopCounter.add(multiplyAdds: batch * inF * outF * ((ctx.needs[0] ? 1 : 0) + (ctx.needs[1] ? 1 : 0)))
+            KernelPolicy.count(multiplyAdds: batch * inF * outF * ((ctx.needs[0] ? 1 : 0) + (ctx.needs[1] ? 1 : 0)))
             let dx = ctx.needs[0] ? Tensor.gemmResult(m: batch, n: inF) { c in
                 gemm(m: batch, n: inF, k: outF, a: g.pointer, lda: outF, b: w.pointer, ldb: inF, c: c, ldc: inF)
             } : nil
             var dw: Tensor?
             if ctx.needs[1] {
-                KernelCounters.countWeightGradient()
+                KernelPolicy.countWeightGradient()
                 dw = Tensor.gemmResult(m: outF, n: inF) { c in
                     gemm(transA: true, m: outF, n: inF, k: batch, a: g.pointer, lda: outF, b: x.pointer, ldb: inF,
                          c: c, ldc: inF)

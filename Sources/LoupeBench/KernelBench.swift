@@ -71,10 +71,15 @@ public enum KernelBench {
     public static func run(
         threads: Int = 2, batch: Int = 8, repetitions: Int = 10, only filter: String? = nil
     ) throws -> KernelBenchReport {
-        let saved = Parallel.threads
-        Parallel.threads = threads
-        defer { Parallel.threads = saved }
+        let policy = KernelPolicy.current.with { $0.threads = threads }
+        return try KernelPolicy.$current.withValue(policy) {
+            try run(policy, batch: batch, repetitions: repetitions, only: filter)
+        }
+    }
 
+    private static func run(
+        _ policy: KernelPolicy, batch: Int, repetitions: Int, only filter: String?
+    ) throws -> KernelBenchReport {
         let n = 1024
         let a = try Tensor.randomNormal([n, n], stream: RandomStream(seed: 1, key: [1]))
         let b = try Tensor.randomNormal([n, n], stream: RandomStream(seed: 1, key: [2]))
@@ -87,13 +92,13 @@ public enum KernelBench {
             let w = try Tensor.randomNormal([c.outChannels, c.channels / c.groups, c.kernel, c.kernel],
                                             std: 0.1, stream: RandomStream(seed: 2, key: [4]))
             let seed = try Tensor.randomNormal([batch, c.outChannels, c.size, c.size], stream: RandomStream(seed: 2, key: [5]))
+            let forced = policy.with { $0.winograd = policy.winograd && !c.im2col }
             bodies.append {
-                let saved = Winograd.enabled
-                Winograd.enabled = saved && !c.im2col
-                defer { Winograd.enabled = saved }
-                x.zeroGrad()
-                let y = try x.conv2d(weight: w, padding: .symmetric(c.padding), groups: c.groups)
-                try y.backward(seed: seed)
+                try KernelPolicy.$current.withValue(forced) {
+                    x.zeroGrad()
+                    let y = try x.conv2d(weight: w, padding: .symmetric(c.padding), groups: c.groups)
+                    try y.backward(seed: seed)
+                }
             }
             flops.append(c.flops(batch: batch))
         }

@@ -1,5 +1,6 @@
 import Foundation
 import LoupeData
+import LoupeNN
 import LoupeTensor
 
 /// Training throughput on synthetic data (dense kernels do not care what the pixels
@@ -41,6 +42,6 @@ public enum TrainingBenchmark {
         })
         let elapsed = finished.timeIntervalSince(started ?? finished)
         return Result(imagesPerSecond: Double(batches * batchSize) / max(elapsed, 1e-9), batchSize: batchSize,
-                      batches: batches, threads: Parallel.threads)
+                      batches: batches, threads: KernelPolicy.current.threads)
     }
 }

@@ -1,12 +1,12 @@
 import ArgumentParser
 import Foundation
 import LoupeAttack
+import LoupeCLI
 import LoupeNN
 import LoupeTensor
 
-/// `loupe bench training`: fashion-cnn training throughput, the figure to compare with
-/// PyTorch eager (about 2,300–2,500 images/s at batch 128 on 2 threads on the reference
-/// machine). Belongs in `Bench`'s subcommand list.
+/// `loupe bench training`: training throughput on synthetic data, optionally with PGD
+/// adversarial training.
 struct BenchTraining: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "training",
@@ -36,7 +36,10 @@ struct BenchTraining: ParsableCommand {
     }
 
     func run() throws {
-        Parallel.threads = threads
+        try KernelPolicy.$current.withValue(KernelPolicy.current.with { $0.threads = threads }) { try measure() }
+    }
+
+    private func measure() throws {
         let plain = try TrainingBenchmark.run(model: try Zoo.architecture(arch), batchSize: batchSize, batches: batches)
         var pgd: TrainingBenchmark.Result?
         if adversarial {

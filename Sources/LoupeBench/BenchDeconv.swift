@@ -1,10 +1,10 @@
 import ArgumentParser
-import LoupeVis
+import LoupeCLI
 
 struct BenchDeconv: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deconv",
-        abstract: "DeconvNet reconstruction of one channel at VGG16's last conv layer (random weights, 224 px) against PyTorch."
+        abstract: "DeconvNet reconstruction of one channel at VGG16's last conv layer (random weights, 224 px)."
     )
 
     @Flag(help: "Print one JSON object instead of a line.")
@@ -22,9 +22,9 @@ struct BenchDeconv: ParsableCommand {
         if json {
             try printJSON(r.json)
         } else {
-            print(String(format: "deconv vgg16 %@ ch %d @%dpx: forward %.1f ms, backward %.1f ms (CPU %.1f ms on %d threads); PyTorch %.0f ms: %.2f× PyTorch",
+            print(String(format: "deconv vgg16 %@ ch %d @%dpx: forward %.1f ms, backward %.1f ms (CPU %.1f ms on %d threads)",
                          r.layer, r.channel, r.size, r.forwardMilliseconds, r.backwardMilliseconds,
-                         r.backwardCPUMilliseconds, r.threads, DeconvBenchmark.pytorchMilliseconds, r.speedupOverPyTorch))
+                         r.backwardCPUMilliseconds, r.threads))
         }
     }
 }

@@ -47,7 +47,7 @@ public enum WorkloadBench {
         /// Stop repeating once this much time went into a workload's timed runs.
         public var budgetSeconds = 20.0
         public var threads = 2
-        /// Images for W4_pgd and W4_train (10,000 as the issue states; fewer for a quick look).
+        /// Images for W4_pgd and W4_train (10,000: all of Fashion-MNIST's test set; fewer for a quick look).
         public var pgdImages = 10_000
         public var trainImages = 10_000
         public init() {}
@@ -59,10 +59,11 @@ public enum WorkloadBench {
         for name in selected where !names.contains(name) {
             throw ModelError.invalid("unknown workload '\(name)'; workloads: \(names.joined(separator: ", "))")
         }
-        let saved = Parallel.threads
-        Parallel.threads = options.threads
-        defer { Parallel.threads = saved }
+        let policy = KernelPolicy.current.with { $0.threads = options.threads }
+        return try KernelPolicy.$current.withValue(policy) { try run(selected, options: options, log: log) }
+    }
 
+    private static func run(_ selected: [String], options: Options, log: (String) -> Void) throws -> [Result] {
         var results: [Result] = []
         for name in selected {
             resetPeakRSS()
@@ -70,20 +71,23 @@ public enum WorkloadBench {
             try built.warmUp()
             // One untimed, counted run would double the cost of the slow workloads: count
             // the FLOPs during the first timed run instead (the counter costs a lock per op).
-            FlopCounter.reset()
-            FlopCounter.enabled = true
+            let counter = KernelCounter()
+            let counting = KernelPolicy.current.with { $0.counter = counter }
             var times: [Double] = []
             var spent = 0.0
             while times.count < max(options.repetitions, 1) && (times.isEmpty || spent < options.budgetSeconds) {
                 let start = DispatchTime.now().uptimeNanoseconds
-                try built.run()
+                if times.isEmpty {
+                    try KernelPolicy.$current.withValue(counting) { try built.run() }
+                } else {
+                    try built.run()
+                }
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                if FlopCounter.enabled { FlopCounter.enabled = false }
                 times.append(seconds * 1000)
                 spent += seconds
                 log("\(name): \(String(format: "%.1f", seconds * 1000)) ms")
             }
-            let flops = name == "W0_sgemm" ? 2 * pow(1024, 3) : FlopCounter.flops
+            let flops = name == "W0_sgemm" ? 2 * pow(1024, 3) : counter.flops
             let best = times.min() ?? .nan
             results.append(Result(name: name, timesMS: times, gflops: flops / (best / 1000) / 1e9,
                                   peakRSSMB: peakRSSMB(), images: built.images, note: built.note))

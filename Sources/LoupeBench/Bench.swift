@@ -1,10 +1,11 @@
 import ArgumentParser
 import Foundation
+import LoupeCLI
 
 /// `loupe bench …`: performance measurements. A command group so model-level benchmarks
 /// can sit beside the kernel suite.
-struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct Bench: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         abstract: "Measure Loupe's performance on this machine.",
         discussion: helpText("""
         `make bench` runs the workloads beside PyTorch eager and prints speed-ups.
@@ -16,6 +17,8 @@ struct Bench: ParsableCommand {
         """),
         subcommands: [BenchKernels.self, BenchWorkloads.self, BenchAttack.self, BenchDeconv.self, BenchTraining.self]
     )
+
+    public init() {}
 }
 
 struct BenchKernels: ParsableCommand {

@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
 import LoupeAttack
+import LoupeCLI
 import LoupeData
 import LoupeNN
 import LoupeTensor
 
-/// `loupe bench attack`: the attack benchmarks of the issue, against the PyTorch figures
-/// measured on the reference machine (eager mode, CPU). Register it in `Bench`'s subcommands.
+/// `loupe bench attack`: a PGD step on a large model and a whole PGD-20 evaluation on a
+/// small one. Figures of other tools come only from side-by-side runs (`make bench`).
 struct BenchAttack: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attack",
@@ -31,7 +32,7 @@ struct BenchAttack: ParsableCommand {
     var noLite0 = false
 
     func run() throws {
-        var result: [String: Any] = ["threads": Parallel.threads]
+        var result: [String: Any] = ["threads": KernelPolicy.current.threads]
         if !noLite0 {
             let model = try Zoo.load("efficientnet-lite0")
             let x = try Tensor.randomUniform([8, 3, 224, 224], stream: RandomStream(seed: 1))
@@ -54,8 +55,7 @@ struct BenchAttack: ParsableCommand {
             }
             let median = times.sorted()[times.count / 2]
             result["lite0_pgd_step_images_per_second"] = 8 / median
-            result["lite0_pgd_step_pytorch_reference"] = 25.0
-            if !json { print(String(format: "PGD step, EfficientNet-Lite0, batch 8, 224 px: %.1f images/s (PyTorch ≈ 25; %.2f×)", 8 / median, 8 / median / 25)) }
+            if !json { print(String(format: "PGD step, EfficientNet-Lite0, batch 8, 224 px: %.1f images/s", 8 / median)) }
         }
         if limit > 0 {
             let model = try fashionModel.map { try Zoo.load($0) } ?? Zoo.architecture("fashion-cnn", seed: 0)
@@ -75,11 +75,10 @@ struct BenchAttack: ParsableCommand {
                 }
                 let seconds = Date().timeIntervalSince(t)
                 perBatch["\(b)"] = seconds
-                if !json { print(String(format: "PGD-20, fashion-cnn, %d images, batch %d: %.1f s (PyTorch ≈ 61 s at batch 128)", data.count, b, seconds)) }
+                if !json { print(String(format: "PGD-20, fashion-cnn, %d images, batch %d: %.1f s", data.count, b, seconds)) }
             }
             result["fashion_pgd20_seconds"] = perBatch
             result["fashion_pgd20_images"] = data.count
-            result["fashion_pgd20_pytorch_reference_seconds"] = 61.0
         }
         if json { try printJSON(result) }
     }

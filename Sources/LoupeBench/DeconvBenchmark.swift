@@ -1,15 +1,12 @@
 import Foundation
 import LoupeNN
 import LoupeTensor
+import LoupeVis
 
 /// Times a DeconvNet reconstruction of one channel at VGG16's last conv layer
 /// (`features.28`, conv5_3) at 224 px with seeded random weights: the backward pass
 /// runs 13 transposed convolutions, 4 switch unpoolings and 12 rectifications.
 public enum DeconvBenchmark {
-    /// PyTorch's time for the same backward on this machine (about 85% of its SGEMM
-    /// ceiling), the figure the goal is stated against.
-    public static let pytorchMilliseconds = 390.0
-
     public struct Result: Sendable {
         public let layer: String
         public let channel: Int
@@ -20,16 +17,12 @@ public enum DeconvBenchmark {
         /// machine, CPU time ÷ threads says what the wall time would be with the cores free.
         public let backwardCPUMilliseconds: Double
         public let threads: Int
-        /// PyTorch's backward time divided by ours (≥ 1 is as fast or faster).
-        public var speedupOverPyTorch: Double { DeconvBenchmark.pytorchMilliseconds / backwardMilliseconds }
 
         public var json: [String: Any] {
             ["layer": layer, "channel": channel, "size": size,
              "forward_ms": (forwardMilliseconds * 10).rounded() / 10,
              "backward_ms": (backwardMilliseconds * 10).rounded() / 10,
-             "backward_cpu_ms": (backwardCPUMilliseconds * 10).rounded() / 10, "threads": threads,
-             "pytorch_backward_ms": DeconvBenchmark.pytorchMilliseconds,
-             "speedup_over_pytorch": (speedupOverPyTorch * 100).rounded() / 100]
+             "backward_cpu_ms": (backwardCPUMilliseconds * 10).rounded() / 10, "threads": threads]
         }
     }
 
@@ -56,7 +49,7 @@ public enum DeconvBenchmark {
             }
         }
         return Result(layer: layer, channel: channel, size: size, forwardMilliseconds: forward,
-                      backwardMilliseconds: backward, backwardCPUMilliseconds: cpu, threads: Parallel.threads)
+                      backwardMilliseconds: backward, backwardCPUMilliseconds: cpu, threads: KernelPolicy.current.threads)
     }
 
     static func processCPUMilliseconds() -> Double {
