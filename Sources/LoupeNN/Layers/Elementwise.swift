@@ -10,13 +10,12 @@ public final class ReLU6: Module {
     public override func forward(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor { x.relu6() }
 }
 
-public final class MaxPool2d: Module {
+/// A pooling window: max and average pooling differ only in what they compute over it,
+/// so they share its geometry and its receptive-field arithmetic.
+public class Pool2d: Module {
     public let kernel, stride, padding: Int
     public init(kernel: Int, stride: Int? = nil, padding: Int = 0) {
         (self.kernel, self.stride, self.padding) = (kernel, stride ?? kernel, padding)
-    }
-    public override func forward(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor {
-        try x.maxPool2d(kernel: kernel, stride: stride, padding: padding)
     }
     public override func receptiveField(
         _ field: ReceptiveField, path: String, taps: inout [String: ReceptiveField?]
@@ -25,18 +24,15 @@ public final class MaxPool2d: Module {
     }
 }
 
-public final class AvgPool2d: Module {
-    public let kernel, stride, padding: Int
-    public init(kernel: Int, stride: Int? = nil, padding: Int = 0) {
-        (self.kernel, self.stride, self.padding) = (kernel, stride ?? kernel, padding)
+public final class MaxPool2d: Pool2d {
+    public override func forward(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor {
+        try x.maxPool2d(kernel: kernel, stride: stride, padding: padding)
     }
+}
+
+public final class AvgPool2d: Pool2d {
     public override func forward(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor {
         try x.avgPool2d(kernel: kernel, stride: stride, padding: padding)
-    }
-    public override func receptiveField(
-        _ field: ReceptiveField, path: String, taps: inout [String: ReceptiveField?]
-    ) throws -> ReceptiveField? {
-        field.through(kernel: kernel, stride: stride, padding: .symmetric(padding))
     }
 }
 
