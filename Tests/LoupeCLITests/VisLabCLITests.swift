@@ -9,6 +9,9 @@ final class VisLabCLITests: XCTestCase {
         let cases: [(args: [String], valid: [String])] = [
             (["attribute", "x.png", "--method", "saliency,gradcamm"], ["saliency", "gradcampp", "occlusion", "deconvnet", "all"]),
             (["attribute", "x.png", "--method", "gradcam", "--colormap", "jet"], ["inferno", "viridis"]),
+            (["visualize", "--objective", "blocks.8:1", "--param", "fourier"], ["fft", "pixel"]),
+            (["visualize", "--objective", "blocks.8:1", "--optimizer", "lbfgs"], ["adam", "sgd"]),
+            (["visualize", "--objective", "blocks.8:1", "--transforms", "some"], ["standard", "none"]),
         ]
         for (args, valid) in cases {
             let r = try LoupeBinary.run(args)
@@ -48,5 +51,33 @@ final class VisLabCLITests: XCTestCase {
         // --json: the run, its maps and the sanity check, on one line.
         let line = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(Set(line.keys), ["run", "maps", "sanity"])
+    }
+
+    func testVisualizeResultHasTheDocumentedKeys() throws {
+        guard (try? Assets.weights("efficientnet-lite0.pth")) != nil else { throw XCTSkip("run `make assets`") }
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-visualize-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try LoupeBinary.run(["visualize", "--objective", "blocks.1:0", "--objective", "class:tabby", "--steps", "2",
+                                     "--size", "16", "--param", "pixel", "--out", out.path, "--quiet", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("result.json"))) as? [String: Any])
+        XCTAssertEqual(Set(json.keys), ["command", "model", "seed", "settings", "units"])
+        let settings = try XCTUnwrap(json["settings"] as? [String: Any])
+        XCTAssertEqual(Set(settings.keys), ["steps", "size", "lr", "param", "decay", "decorrelate", "transforms", "l1", "tv",
+                                            "blur", "freq", "batch", "diversity", "alpha", "alpha_penalty", "quality_background"])
+        XCTAssertEqual(settings["param"] as? String, "pixel")
+        XCTAssertTrue(settings["alpha_penalty"] is NSNull && settings["quality_background"] is NSNull)
+        let units = try XCTUnwrap(json["units"] as? [[String: Any]])
+        XCTAssertEqual(units.count, 2)
+        let shown: Set<String> = ["objective", "image", "final_objective", "activation_ratio", "class_probability"]
+        for unit in units {
+            XCTAssertEqual(Set(unit.keys), shown.union(["objective_per_step", "reference_max"]))
+            XCTAssertEqual((unit["objective_per_step"] as? [Double])?.count, 2)
+        }
+        // Only the blocks.1 unit is not a class: no class probability for the batch.
+        XCTAssertTrue(units[0]["class_probability"] is NSNull)
+        let line = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(Set(line.keys), ["run", "units"])
+        XCTAssertEqual((line["units"] as? [[String: Any]])?.map { Set($0.keys) }, [shown, shown])
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LoupeNN
 import LoupeTensor
 import LoupeVis
 
@@ -7,6 +8,9 @@ import LoupeVis
 // value is refused by the parser with the valid list before any work starts.
 extension MagnitudeColormap: ExpressibleByArgument {}
 extension ReLURule: ExpressibleByArgument {}
+extension Parameterization: ExpressibleByArgument {}
+extension TransformSet: ExpressibleByArgument {}
+extension Trainer.OptimizerKind: ExpressibleByArgument {}
 
 extension Baseline: ExpressibleByArgument {
     public init?(argument: String) {
@@ -43,4 +47,32 @@ struct RuleList: ExpressibleByArgument {
 
     static var allValueStrings: [String] { ReLURule.allCases.map(\.rawValue) }
     var defaultValueDescription: String { rules.map(\.rawValue).joined(separator: ",") }
+}
+
+/// Channels of a layer: "0-15", "3,7,9" or a mix.
+struct ChannelList: ExpressibleByArgument {
+    let channels: [Int]
+
+    init?(argument: String) {
+        guard let channels = VisualizeSettings.channels(argument) else { return nil }
+        self.channels = channels
+    }
+}
+
+/// Whole numbers, comma-separated: "32,128".
+struct IntList: ExpressibleByArgument {
+    let values: [Int]
+
+    init?(argument: String) {
+        guard let values = try? parseList(argument) else { return nil }
+        self.values = values
+    }
+}
+
+/// "32,128" as integers.
+func parseList(_ text: String) throws -> [Int] {
+    try text.split(separator: ",").map {
+        guard let v = Int($0.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("'\($0)' is not a number") }
+        return v
+    }
 }
