@@ -10,6 +10,8 @@ final class VisLabCLITests: XCTestCase {
             (["attribute", "x.png", "--method", "saliency,gradcamm"], ["saliency", "gradcampp", "occlusion", "deconvnet", "all"]),
             (["attribute", "x.png", "--method", "gradcam", "--colormap", "jet"], ["inferno", "viridis"]),
             (["visualize", "--objective", "blocks.8:1", "--param", "fourier"], ["fft", "pixel"]),
+            (["deconv", "x.png", "--layer", "blocks.8", "--rule", "deconvnet,guidd"], ["gradient", "deconvnet", "guided"]),
+            (["deconv", "x.png", "--layer", "blocks.8", "--keep", "all"], ["unit", "map"]),
             (["visualize", "--objective", "blocks.8:1", "--optimizer", "lbfgs"], ["adam", "sgd"]),
             (["visualize", "--objective", "blocks.8:1", "--transforms", "some"], ["standard", "none"]),
         ]

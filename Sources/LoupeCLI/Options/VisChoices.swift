@@ -8,6 +8,7 @@ import LoupeVis
 // value is refused by the parser with the valid list before any work starts.
 extension MagnitudeColormap: ExpressibleByArgument {}
 extension ReLURule: ExpressibleByArgument {}
+extension DeconvKeep: ExpressibleByArgument {}
 extension Parameterization: ExpressibleByArgument {}
 extension TransformSet: ExpressibleByArgument {}
 extension Trainer.OptimizerKind: ExpressibleByArgument {}
