@@ -23,20 +23,13 @@ struct AttributeCommand: ParsableCommand {
               --fill gray
         """))
 
-    @Argument(help: "PNG or JPEG image.")
-    var image: String
+    @Argument(help: "PNG or JPEG image.") var image: String
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: "Methods, comma-separated, or all.")
-    var method: MethodList
-
-    @Option(help: "Class index or name (default: the model's top-1 class).")
-    var target: String?
-
-    @Option(help: "Grad-CAM layer (default: the last layer with a spatial map).")
-    var layer: String?
-
+    @Option(help: "Methods, comma-separated, or all.") var method: MethodList
+    @Option(help: "Class index or name (default: the model's top-1 class).") var target: String?
+    @Option(help: "Grad-CAM layer (default: the last layer with a spatial map).") var layer: String?
     @Option(help: "SmoothGrad samples.") var samples = 50
     @Option(help: "SmoothGrad noise σ as a fraction of the image's value range.") var sigma: Float = 0.15
     @Option(help: "Integrated Gradients intervals (trapezoidal rule).") var steps = 64
@@ -46,13 +39,8 @@ struct AttributeCommand: ParsableCommand {
     @Option(help: "Occlusion fill: \(Baseline.forms).") var fill = Baseline.gray
     @Option(help: "Images per forward/backward pass.") var batchSize = 8
     @Option(help: "Colormap for magnitude maps.") var colormap = MagnitudeColormap.inferno
-
-    @Flag(help: "Run the cascading model-parameter randomization test for each method.")
-    var sanity = false
-
-    @Option(help: "Randomize at most this many layer groups from the top (default: all).")
-    var sanityLayers: Int?
-
+    @Flag(help: "Run the cascading model-parameter randomization test for each method.") var sanity = false
+    @Option(help: "Randomize at most this many layer groups from the top (default: all).") var sanityLayers: Int?
     @Option(help: "Random seed (SmoothGrad noise, randomization).") var seed: UInt64 = 0
 
     @OptionGroup var output: OutputOptions

@@ -20,25 +20,18 @@ struct DeconvCommand: ParsableCommand {
               --rule deconvnet,guided,gradient
         """))
 
-    @Argument(help: "PNG or JPEG image.")
-    var image: String
+    @Argument(help: "PNG or JPEG image.") var image: String
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: "Layer to reconstruct from (see `loupe layers MODEL`).")
-    var layer: String
-
-    @Option(help: "Channel of the layer.")
-    var channel: Int?
+    @Option(help: "Layer to reconstruct from (see `loupe layers MODEL`).") var layer: String
+    @Option(help: "Channel of the layer.") var channel: Int?
 
     @Option(help: "Reconstruct the K channels with the strongest activation, in turn (default 1).")
     var topChannels: Int?
 
-    @Option(help: "Backward rule(s), comma-separated.")
-    var rule = RuleList([.deconvnet])
-
-    @Option(help: "What to keep of the channel: its strongest unit or its whole map.")
-    var keep = DeconvKeep.unit
+    @Option(help: "Backward rule(s), comma-separated.") var rule = RuleList([.deconvnet])
+    @Option(help: "What to keep of the channel: its strongest unit or its whole map.") var keep = DeconvKeep.unit
 
     @OptionGroup var output: OutputOptions
 

@@ -28,26 +28,13 @@ struct Visualize: ParsableCommand {
     @Option(help: "Visualize these channels of the objective's layer, one per batch item: 0-15 or 3,7,9.")
     var channels: ChannelList?
 
-    @Option(help: "Image parameterization: Fourier (1/f scaled) or pixels.")
-    var param = Parameterization.fft
-
-    @Option(help: "Spectrum decay power of the Fourier parameterization.")
-    var decay: Float = 1
-
-    @Flag(help: "Do not decorrelate colors.")
-    var noDecorrelate = false
-
-    @Option(help: "Optimization steps.")
-    var steps = 512
-
-    @Option(help: "Image side in pixels.")
-    var size = 128
-
-    @Option(help: "Learning rate.")
-    var lr: Float = 0.05
-
-    @Option(help: "Optimizer.")
-    var optimizer = Trainer.OptimizerKind.adam
+    @Option(help: "Image parameterization: Fourier (1/f scaled) or pixels.") var param = Parameterization.fft
+    @Option(help: "Spectrum decay power of the Fourier parameterization.") var decay: Float = 1
+    @Flag(help: "Do not decorrelate colors.") var noDecorrelate = false
+    @Option(help: "Optimization steps.") var steps = 512
+    @Option(help: "Image side in pixels.") var size = 128
+    @Option(help: "Learning rate.") var lr: Float = 0.05
+    @Option(help: "Optimizer.") var optimizer = Trainer.OptimizerKind.adam
 
     @Option(help: "Random transforms: standard (Lucid's pad/jitter/scale/rotate) or none.")
     var transforms = TransformSet.standard
@@ -68,17 +55,10 @@ struct Visualize: ParsableCommand {
     @Option(help: "Transparency penalty weight W in 0…1 with --alpha (default 1, Lucid's; 0 leaves opacity free).")
     var alphaPenalty: Float?
 
-    @Option(help: "Images per objective (with --diversity).")
-    var batch = 1
-
-    @Option(help: "Weight of the diversity term across the batch.")
-    var diversity: Float = 0
-
-    @Option(help: "Also save images at these steps: 32,128.")
-    var snapshots: IntList?
-
-    @Option(help: "Random seed.")
-    var seed: UInt64 = 0
+    @Option(help: "Images per objective (with --diversity).") var batch = 1
+    @Option(help: "Weight of the diversity term across the batch.") var diversity: Float = 0
+    @Option(help: "Also save images at these steps: 32,128.") var snapshots: IntList?
+    @Option(help: "Random seed.") var seed: UInt64 = 0
 
     @OptionGroup var output: OutputOptions
 
