@@ -20,7 +20,7 @@ final class AttributionTests: XCTestCase {
         settings.samples = 7
         settings.batchSize = 3
         settings.sigma = 0.3
-        let map = try Attributor(model: try TinyNetworks.linear(), settings: settings).smoothGrad(try ramp(), target: 0)
+        let map = try Attributor(model: try TinyNetworks.linear(), settings: settings).attribute(try ramp(), target: 0, method: SmoothGrad())
         assertClose(try XCTUnwrap(map.perChannel).scalars, weights, tol: 1e-5)
         assertClose(map.values, weights, tol: 1e-5)   // max |·| over one channel
         XCTAssertFalse(map.signed)
@@ -35,8 +35,8 @@ final class AttributionTests: XCTestCase {
         settings.steps = 4
         settings.batchSize = 2
         let attributor = Attributor(model: try TinyNetworks.linear(), settings: settings)
-        assertClose(try attributor.gradientTimesInput(x, target: 0).values, expected, tol: 1e-5)
-        let ig = try attributor.integratedGradients(x, target: 0)
+        assertClose(try attributor.attribute(x, target: 0, method: GradientTimesInput()).values, expected, tol: 1e-5)
+        let ig = try attributor.attribute(x, target: 0, method: IntegratedGradients())
         assertClose(ig.values, expected, tol: 1e-5)
         XCTAssertEqual(ig.figures["score_difference"] ?? 0, Double(expected.reduce(0, +)), accuracy: 1e-3)
         XCTAssertLessThan(ig.figures["completeness_error"] ?? 1, 1e-5)
@@ -56,7 +56,7 @@ final class AttributionTests: XCTestCase {
         settings.batchSize = 256
         settings.adaptiveSteps = false
         let x = try TinyNetworks.convInput() * 1.5
-        let ig = try Attributor(model: try TinyNetworks.convReLULinear(), settings: settings).integratedGradients(x, target: 0)
+        let ig = try Attributor(model: try TinyNetworks.convReLULinear(), settings: settings).attribute(x, target: 0, method: IntegratedGradients())
         let sum = ig.values.reduce(0.0) { $0 + Double($1) }
         // At 1.5·X: z1 = 1.5·(3, 5, 0, 4) − 2.5 = (2, 5, −2.5, 3.5); z2 = 1.5·(4, 0, 5, 2) − 3.5 = (2.5, −3.5, 4, −0.5).
         // F = 2 − 5 + 0 + 3.5 − 5 + 0 + 4 + 0 = −0.5, and F(0) = 0.
@@ -71,7 +71,7 @@ final class AttributionTests: XCTestCase {
         settings.steps = 64
         settings.batchSize = 8
         settings.adaptiveSteps = true
-        let adaptive = try Attributor(model: try TinyNetworks.convReLULinear(), settings: settings).integratedGradients(x, target: 0)
+        let adaptive = try Attributor(model: try TinyNetworks.convReLULinear(), settings: settings).attribute(x, target: 0, method: IntegratedGradients())
         XCTAssertEqual(adaptive.values.reduce(0.0) { $0 + Double($1) }, -0.5, accuracy: 0.0046)
         XCTAssertLessThan(adaptive.figures["smallest_step"] ?? 1, 1.0 / 64)
     }
@@ -85,7 +85,7 @@ final class AttributionTests: XCTestCase {
         settings.stride = 2
         settings.batchSize = 3
         let map = try Attributor(model: try TinyNetworks.linear(), settings: settings)
-            .occlusion(try Tensor.ones([1, 1, 4, 4]), target: 0)
+            .attribute(try Tensor.ones([1, 1, 4, 4]), target: 0, method: Occlusion())
         let expected: [Float] = [
             5, 5, 9, 9,
             5, 5, 9, 9,
@@ -105,7 +105,7 @@ final class AttributionTests: XCTestCase {
         settings.patch = 3
         settings.stride = 1
         let map = try Attributor(model: try TinyNetworks.linear(), settings: settings)
-            .occlusion(try Tensor.ones([1, 1, 4, 4]), target: 0)
+            .attribute(try Tensor.ones([1, 1, 4, 4]), target: 0, method: Occlusion())
         XCTAssertEqual(map.values[0], 22.5, accuracy: 1e-4)
         XCTAssertEqual(map.values[3], 27, accuracy: 1e-4)
         XCTAssertEqual(map.values[12], 40.5, accuracy: 1e-4)
@@ -124,7 +124,7 @@ final class AttributionTests: XCTestCase {
         var settings = AttributionSettings()
         settings.layer = "1"
         let map = try Attributor(model: try TinyNetworks.convReLULinear(), settings: settings)
-            .gradCAM(try TinyNetworks.convInput(), target: 0, plusPlus: false)
+            .attribute(try TinyNetworks.convInput(), target: 0, method: GradCAM(plusPlus: false))
         XCTAssertEqual(map.width, 4)
         XCTAssertEqual(map.values[0], 0.4375, accuracy: 1e-6)
         XCTAssertEqual(map.values[3], 1.875, accuracy: 1e-6)
@@ -151,7 +151,7 @@ final class AttributionTests: XCTestCase {
         var settings = AttributionSettings()
         settings.layer = "1"
         let map = try Attributor(model: try TinyNetworks.convReLULinear(), settings: settings)
-            .gradCAM(try TinyNetworks.convInput(), target: 0, plusPlus: true)
+            .attribute(try TinyNetworks.convInput(), target: 0, method: GradCAM(plusPlus: true))
         let w0: Float = 4.0 / 13 + 2.0 / 11, w1: Float = 2.0 / 3
         XCTAssertEqual(map.values[0], 0.5 * w0 + 0.5 * w1, accuracy: 1e-5)
         XCTAssertEqual(map.values[3], 2.5 * w0, accuracy: 1e-5)
@@ -161,8 +161,8 @@ final class AttributionTests: XCTestCase {
 
     func testBadTargetIsAnError() throws {
         let attributor = Attributor(model: try TinyNetworks.linear())
-        XCTAssertThrowsError(try attributor.saliency(try ramp(), target: 3))
-        XCTAssertThrowsError(try attributor.saliency(try Tensor.zeros([1, 3, 4, 4]), target: 0))
+        XCTAssertThrowsError(try attributor.attribute(try ramp(), target: 3, method: Saliency()))
+        XCTAssertThrowsError(try attributor.attribute(try Tensor.zeros([1, 3, 4, 4]), target: 0, method: Saliency()))
     }
 
     func testBaselineParsing() throws {

@@ -30,7 +30,7 @@ final class PhotoAttributionTests: XCTestCase {
         var settings = AttributionSettings()
         settings.steps = 64
         let map = try Attributor(model: m, settings: settings)
-            .integratedGradients(try photo("chelsea.png", for: m), target: try m.preset.classIndex("tabby"))
+            .attribute(try photo("chelsea.png", for: m), target: try m.preset.classIndex("tabby"), method: IntegratedGradients())
         let error = try XCTUnwrap(map.figures["completeness_error"])
         print("IG completeness (tabby on chelsea, black baseline, 64 steps): error \(error), "
               + "sum \(map.figures["attribution_sum"] ?? .nan), F(x) − F(0) \(map.figures["score_difference"] ?? .nan)")
@@ -43,13 +43,13 @@ final class PhotoAttributionTests: XCTestCase {
     func testGradCAMFindsTheCatAndTheCup() throws {
         let m = try model()
         let attributor = Attributor(model: m)
-        let cat = try attributor.gradCAM(try photo("chelsea.png", for: m), target: try m.preset.classIndex("tabby"), plusPlus: false)
+        let cat = try attributor.attribute(try photo("chelsea.png", for: m), target: try m.preset.classIndex("tabby"), method: GradCAM(plusPlus: false))
         let catPeak = cat.argmax
         print("Grad-CAM tabby on chelsea: layer \(cat.layer ?? "?"), peak (\(catPeak.x), \(catPeak.y))")
         XCTAssertTrue((0...205).contains(catPeak.x) && (0...223).contains(catPeak.y), "peak \(catPeak) outside the cat")
         // coffee.png (600×400) is cropped to x 100–500 and scaled by 0.56: the cup (rim,
         // espresso and body, handle excluded) spans x ≈ 39–174, y ≈ 8–168 there.
-        let cup = try attributor.gradCAM(try photo("coffee.png", for: m), target: try m.preset.classIndex("espresso"), plusPlus: false)
+        let cup = try attributor.attribute(try photo("coffee.png", for: m), target: try m.preset.classIndex("espresso"), method: GradCAM(plusPlus: false))
         let cupPeak = cup.argmax
         print("Grad-CAM espresso on coffee: peak (\(cupPeak.x), \(cupPeak.y))")
         XCTAssertTrue((39...174).contains(cupPeak.x) && (8...168).contains(cupPeak.y), "peak \(cupPeak) outside the cup")
@@ -60,23 +60,23 @@ final class PhotoAttributionTests: XCTestCase {
         let image = try photo("chelsea.png", for: m)
         let target = try m.preset.classIndex("tabby")
         let attributor = Attributor(model: m)
-        let before = try attributor.saliency(image, target: target).values
-        for method in [AttributionMethod.saliency, .gradcam] {
-            let report = try SanityCheck.cascadingRandomization(model: m, method: method.rawValue) {
+        let before = try attributor.attribute(image, target: target, method: Saliency()).values
+        for method in [Saliency(), GradCAM(plusPlus: false)] as [any AttributionMethod] {
+            let report = try SanityCheck.cascadingRandomization(model: m, method: method.name) {
                 try attributor.attribute(image, target: target, method: method)
             }
             let rhos = report.steps.map { $0.spearmanAbs.map { String(format: "%.2f", $0) } ?? "const" }
-            print("randomization \(method.rawValue): mean |ρ| \(report.meanAbsRho ?? .nan); "
+            print("randomization \(method.name): mean |ρ| \(report.meanAbsRho ?? .nan); "
                   + zip(report.steps.map(\.randomized), rhos).map { "\($0)=\($1)" }.joined(separator: " "))
             XCTAssertEqual(report.steps.count, SanityCheck.parameterGroups(m).count)
             // A clear drop: already with the class layer random the map has lost most of
             // its ranking, and on average over the cascade little of it is left.
-            XCTAssertLessThan(report.steps.first?.spearmanAbs ?? 1, 0.6, method.rawValue)
-            XCTAssertLessThan(report.meanAbsRho ?? 1, 0.5, method.rawValue)
+            XCTAssertLessThan(report.steps.first?.spearmanAbs ?? 1, 0.6, method.name)
+            XCTAssertLessThan(report.meanAbsRho ?? 1, 0.5, method.name)
             XCTAssertEqual(report.passed, true)
         }
         // The trained weights are back: the map is unchanged bit for bit.
-        XCTAssertEqual(try attributor.saliency(image, target: target).values, before)
+        XCTAssertEqual(try attributor.attribute(image, target: target, method: Saliency()).values, before)
     }
 
     /// Adebayo et al.'s finding, which the check must be able to see: guided backprop
@@ -86,7 +86,7 @@ final class PhotoAttributionTests: XCTestCase {
         let image = try photo("chelsea.png", for: m)
         let target = try m.preset.classIndex("tabby")
         let report = try SanityCheck.cascadingRandomization(model: m, method: "guided", maxSteps: 4) {
-            try Attributor(model: m).attribute(image, target: target, method: .guided)
+            try Attributor(model: m).attribute(image, target: target, method: RuleGradient(rule: .guided))
         }
         print("randomization guided (top 4 groups): " + report.steps.map { String(format: "%.3f", $0.spearmanAbs ?? .nan) }.joined(separator: " "))
         XCTAssertGreaterThan(report.steps.map { $0.spearmanAbs ?? 0 }.min() ?? 0, 0.9)

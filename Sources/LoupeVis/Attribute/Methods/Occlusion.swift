@@ -1,15 +1,22 @@
 import LoupeNN
 import LoupeTensor
 
-extension Attributor {
+public struct Occlusion: AttributionMethod {
+    public let name = "occlusion"
+    public let summary = "how much the score drops when a patch is hidden (Zeiler & Fergus 2014)"
+    public let signed = true
+
+    public init() {}
+
     /// Occlusion sensitivity (Zeiler & Fergus 2014): slide a `patch`×`patch` square of
     /// `fill` over the image with `stride` and record how much the target's logit drops.
     /// Each pixel gets the mean drop over the patches that covered it (positive: hiding
     /// it hurts the class). Patch positions run from 0 in steps of `stride`, plus a last
     /// one flush with the far edge so every pixel is covered.
-    public func occlusion(_ image: Tensor, target: Int) throws -> AttributionMap {
-        try checkImage(image)
-        try checkTarget(target)
+    public func attribute(_ image: Tensor, target: Int, context: Attributor) throws -> AttributionMap {
+        try context.checkImage(image)
+        try context.checkTarget(target)
+        let settings = context.settings
         let (c, h, w) = (image.shape[1], image.shape[2], image.shape[3])
         let p = settings.patch, s = settings.stride
         guard p >= 1, p <= Swift.min(h, w) else {
@@ -21,7 +28,7 @@ extension Attributor {
         let ys = Self.positions(extent: h, patch: p, step: s), xs = Self.positions(extent: w, patch: p, step: s)
         let windows = ys.flatMap { y in xs.map { x in (y, x) } }
 
-        let base = try scores(image, target: target)[0]
+        let base = try context.scores(image, target: target)[0]
         var drops: [Float] = []
         var start = 0
         while start < windows.count {
@@ -41,7 +48,7 @@ extension Attributor {
                 }
             }
             let occluded = try Tensor(shape: [len, c, h, w], scalars: batch)
-            drops += try scores(occluded, target: target).map { base - $0 }
+            drops += try context.scores(occluded, target: target).map { base - $0 }
             start += len
         }
 
@@ -55,7 +62,7 @@ extension Attributor {
             }
         }
         let values = zip(total, covered).map { $1 > 0 ? $0 / $1 : 0 }
-        var result = AttributionMap(method: AttributionMethod.occlusion.rawValue, values: values, width: w, height: h,
+        var result = AttributionMap(method: name, values: values, width: w, height: h,
                                     signed: true, target: target)
         result.figures["score"] = Double(base)
         result.figures["patches"] = Double(windows.count)
@@ -68,11 +75,5 @@ extension Attributor {
         var out = Array(stride(from: 0, through: extent - patch, by: step))
         if let last = out.last, last != extent - patch { out.append(extent - patch) }
         return out
-    }
-
-    /// The target logit of each image, without recording gradients.
-    func scores(_ images: Tensor, target: Int) throws -> [Float] {
-        let logits = try model.logits(images)
-        return try logits.narrowed(axis: 1, start: target, length: 1).scalars
     }
 }

@@ -51,7 +51,7 @@ public enum SanityCheck {
             if let rho = first.spearmanAbs, rho > 0.9 {
                 text += " Randomizing \(first.randomized) (the class scores) left the map almost unchanged: it is not class-specific."
             }
-            if method == AttributionMethod.guided.rawValue || method == AttributionMethod.deconvnet.rawValue {
+            if [ReLURule.guided.rawValue, ReLURule.deconvnet.rawValue].contains(method) {
                 text += " Adebayo et al. (2018) found the same: guided backprop and DeconvNet-style maps are largely invariant to randomizing the upper layers."
             }
             return text

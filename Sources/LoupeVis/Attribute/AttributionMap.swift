@@ -1,30 +1,5 @@
 import LoupeTensor
 
-/// An attribution method for a class score.
-public enum AttributionMethod: String, CaseIterable, Sendable {
-    /// |∂score/∂x|, max over color channels (Simonyan et al. 2014).
-    case saliency
-    /// ∂score/∂x · (x − baseline), summed over channels (Shrikumar et al. 2016).
-    case gradxinput
-    /// Gradient averaged over noisy copies of the image (Smilkov et al. 2017).
-    case smoothgrad
-    /// Integrated Gradients (Sundararajan et al. 2017).
-    case ig
-    /// Grad-CAM (Selvaraju et al. 2017) at a conv layer.
-    case gradcam
-    /// Grad-CAM++ (Chattopadhyay et al. 2018).
-    case gradcampp
-    /// Occlusion sensitivity (Zeiler & Fergus 2014).
-    case occlusion
-    /// Guided backpropagation of the class score (Springenberg et al. 2015).
-    case guided
-    /// DeconvNet rule applied to the class score.
-    case deconvnet
-
-    /// Whether the 2-D map keeps a sign (diverging colormap) or is a magnitude.
-    public var signed: Bool { [.gradxinput, .ig, .occlusion].contains(self) }
-}
-
 /// A 2-D map over the input's pixels, plus what produced it.
 public struct AttributionMap {
     public var method: String

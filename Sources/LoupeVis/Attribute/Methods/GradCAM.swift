@@ -1,15 +1,28 @@
 import LoupeNN
 import LoupeTensor
 
-extension Attributor {
+/// Grad-CAM (Selvaraju et al. 2017) and Grad-CAM++ (Chattopadhyay et al. 2018): one
+/// base, the two differ only in how a channel's gradients become its weight.
+public struct GradCAM: AttributionMethod {
+    public let plusPlus: Bool
+
+    public init(plusPlus: Bool) { self.plusPlus = plusPlus }
+
+    public var name: String { plusPlus ? "gradcampp" : "gradcam" }
+    public var summary: String {
+        plusPlus ? "Grad-CAM++ (Chattopadhyay et al. 2018)" : "Grad-CAM at a conv layer, --layer (Selvaraju et al. 2017)"
+    }
+    public let signed = false
+
     /// Grad-CAM (Selvaraju et al. 2017): weights α_k = mean over positions of ∂score/∂A_k
     /// at a conv layer's activation A; map = ReLU(Σ_k α_k A_k), upsampled bilinearly to
     /// the input. Grad-CAM++ (Chattopadhyay et al. 2018) weights each position's positive
     /// gradient by g² / (2g² + Σ_ab A_ab·g³), its closed form for an exponentiated score.
-    public func gradCAM(_ image: Tensor, target: Int, plusPlus: Bool) throws -> AttributionMap {
-        try checkImage(image)
-        try checkTarget(target)
-        let layer = try settings.layer.map { try model.resolveLayer($0) } ?? defaultCAMLayer()
+    public func attribute(_ image: Tensor, target: Int, context: Attributor) throws -> AttributionMap {
+        try context.checkImage(image)
+        try context.checkTarget(target)
+        let model = context.model
+        let layer = try context.settings.layer.map { try model.resolveLayer($0) } ?? Self.defaultLayer(of: model)
         // Something upstream must require a gradient or the tape records nothing.
         let input = image.requiringGrad()
         let pass = try model.forward(input, recording: [layer])
@@ -55,7 +68,7 @@ extension Attributor {
         cam = cam.map { Swift.max($0, 0) }
         let (outH, outW) = (image.shape[2], image.shape[3])
         let up = try Tensor(shape: [1, 1, h, w], scalars: cam).resizedBilinear(height: outH, width: outW)
-        var result = AttributionMap(method: (plusPlus ? AttributionMethod.gradcampp : .gradcam).rawValue,
+        var result = AttributionMap(method: name,
                                     values: up.scalars, width: outW, height: outH, signed: false,
                                     perChannel: nil, target: target, layer: layer)
         result.figures["score"] = Double(try score.item)
@@ -65,7 +78,7 @@ extension Attributor {
     }
 
     /// The last tap with a spatial map larger than 1×1: the deepest conv features.
-    public func defaultCAMLayer() throws -> String {
+    public static func defaultLayer(of model: Model) throws -> String {
         guard let last = try model.layers().last(where: { $0.shape.count == 4 && $0.shape[2] * $0.shape[3] > 1 }) else {
             throw VisError.invalid("\(model.name) has no layer with a spatial map for Grad-CAM")
         }

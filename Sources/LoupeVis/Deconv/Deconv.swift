@@ -2,7 +2,7 @@ import LoupeNN
 import LoupeTensor
 
 /// What part of a channel's activation a reconstruction keeps.
-public enum DeconvKeep: String, CaseIterable, Sendable {
+public enum DeconvKeep: String, Codable, CaseIterable, Sendable {
     /// The channel's single strongest unit (Zeiler & Fergus's figures).
     case unit
     /// The channel's whole map.

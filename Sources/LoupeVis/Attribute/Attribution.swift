@@ -1,0 +1,66 @@
+import LoupeData
+import LoupeNN
+import LoupeTensor
+
+/// The attribute lab: every chosen method's map of one image for one class, each
+/// optionally put through the cascading randomization test.
+public struct Attribution {
+    public var result: AttributionResult
+    /// The image as the model saw it, [1, C, H, W].
+    public let input: Tensor
+    /// One map per method, in the order of `result.attributions`.
+    public let maps: [AttributionMap]
+    /// One report per method when the sanity check ran.
+    public let sanity: [SanityCheck.Report]
+    public let colormap: MagnitudeColormap
+
+    /// What a long run reports as it goes.
+    public enum Progress {
+        /// A method starts on the target class.
+        case method(String, target: Int, className: String)
+        /// The sanity check of a method has randomized `done` of `total` layer groups.
+        case sanity(String, done: Int, total: Int)
+    }
+
+    public static func run(
+        image path: String, model: Model, settings: AttributionSettings,
+        registry: AttributionRegistry = .standard, progress: (Progress) -> Void = { _ in }
+    ) throws -> Attribution {
+        try settings.validate(registry: registry)
+        let methods = settings.methods.compactMap { registry.method(named: $0) }
+        let input = try model.input(from: try Image.load(path: path))
+        let target = try settings.target.map { try model.preset.classIndex($0) } ?? model.topK(input, k: 1)[0][0].index
+        let className = target < model.preset.labels.count ? model.preset.labels[target] : "class \(target)"
+        var context = Attributor(model: model, settings: settings)
+        context.settings.layer = try settings.layer.map { try model.resolveLayer($0) }
+
+        var maps: [AttributionMap] = [], reports: [SanityCheck.Report] = []
+        for method in methods {
+            progress(.method(method.name, target: target, className: className))
+            guard settings.sanity else {
+                maps.append(try context.attribute(input, target: target, method: method))
+                continue
+            }
+            let report = try SanityCheck.cascadingRandomization(
+                model: model, method: method.name, maxSteps: settings.sanityLayers, seed: settings.seed,
+                progress: { progress(.sanity(method.name, done: $0, total: $1)) }) {
+                try context.attribute(input, target: target, method: method)
+            }
+            reports.append(report)
+            maps.append(report.original)
+        }
+
+        let result = AttributionResult(
+            model: model.name, image: path, target: .init(index: target, name: className),
+            settings: .init(samples: settings.samples, sigma: settings.sigma, steps: settings.steps, baseline: settings.baseline,
+                            patch: settings.patch, stride: settings.stride, fill: settings.fill, seed: settings.seed),
+            attributions: maps.map { map in
+                let peak = map.argmax
+                return .init(method: map.method, image: "\(map.method).png", mapImage: "\(map.method)-map.png", signed: map.signed,
+                             layer: map.layer, peak: PixelPoint(x: peak.x, y: peak.y), figures: map.figures)
+            },
+            maps: maps.map { MapRecord(method: $0.method, image: "\($0.method).png", target: target, layer: $0.layer, channel: nil) },
+            sanity: settings.sanity ? reports.map { SanityRecord($0, image: "sanity-\($0.method).png") } : nil)
+        return Attribution(result: result, input: input, maps: maps, sanity: reports, colormap: settings.colormap)
+    }
+}

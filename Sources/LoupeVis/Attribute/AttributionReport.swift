@@ -1,0 +1,75 @@
+import Foundation
+import LoupeData
+import LoupeReport
+import LoupeTensor
+
+/// The run folder of `loupe attribute`: the input, each map over it and alone, the
+/// sanity strips, result.json and index.html.
+public enum AttributionReport {
+    /// Writes the run and returns what `--json` prints.
+    @discardableResult
+    public static func write(_ attribution: Attribution, to folder: RunFolder, command: String) throws -> MapsLine {
+        var result = attribution.result
+        result.command = command
+        let cmap = attribution.colormap.colormap
+        let (index, className) = (result.target.index, result.target.name)
+        let input = attribution.input
+        let shown = try Render.image(try input.reshaped(Array(input.shape.dropFirst())))
+        try folder.write(Data(try shown.pngData()), to: "input.png")
+        var cells: [(path: String, caption: String)] = [("input.png", "input · target \(index) \(className)")]
+        for (i, map) in attribution.maps.enumerated() {
+            let entry = result.attributions[i]
+            try folder.write(Data(try Render.overlay(map, on: shown, colormap: cmap).pngData()), to: entry.image)
+            try folder.write(Data(try Render.heatmap(map, colormap: cmap).pngData()), to: entry.mapImage)
+            var caption = map.method + (map.layer.map { " @ \($0)" } ?? "")
+            if let e = map.figures["completeness_error"] { caption += String(format: " · completeness error %.2f%%", e * 100) }
+            cells.append((entry.image, caption))
+            cells.append((entry.mapImage, "\(map.method) map · peak (\(entry.peak.x),\(entry.peak.y))"))
+            result.attributions[i].image = folder.finalPath(entry.image)
+            result.attributions[i].mapImage = folder.finalPath(entry.mapImage)
+            result.maps[i].image = folder.finalPath(result.maps[i].image)
+        }
+        for (i, report) in attribution.sanity.enumerated() {
+            let strip = try [Render.heatmap(report.original, colormap: cmap)] + report.steps.map { try Render.heatmap($0.map, colormap: cmap) }
+            let name = "sanity-\(report.method).png"
+            try folder.write(Data(try ImageGrid.make(strip, columns: min(strip.count, 10), cell: 112).pngData()), to: name)
+            result.sanity?[i].image = folder.finalPath(name)
+        }
+        try folder.writeResult(result)
+
+        var page = HTMLPage(title: "Attribution · \(result.model) · \(className)")
+        page.paragraph("Maps of which pixels drove the logit of class \(index) (\(className)). Magnitude maps use "
+                       + "\(cmap.name); signed maps (gradient × input, IG, occlusion) are blue for negative, red for "
+                       + "positive, white for zero.")
+        page.imageGrid(cells)
+        if !attribution.sanity.isEmpty { sanitySection(attribution.sanity, on: &page) }
+        page.reproduce(command)
+        try folder.write(page.render(), to: "index.html")
+        return MapsLine(run: folder.url.path, maps: result.maps, sanity: result.sanity)
+    }
+
+    static func sanitySection(_ reports: [SanityCheck.Report], on page: inout HTMLPage) {
+        page.heading("Sanity check: cascading model-parameter randomization (Adebayo et al. 2018)")
+        page.paragraph("Layers are randomized from the top down, cumulatively; each parameter is redrawn from a "
+                       + "Gaussian with its own mean and standard deviation. ρ is Spearman's rank correlation of "
+                       + "the absolute maps with the original (signed in brackets). A map that explains the model "
+                       + "should decorrelate at every step; we call a mean |ρ| over the cascade below "
+                       + "\(SanityCheck.Report.passThreshold) a pass (a constant map counts as ρ = 0).")
+        page.badges(reports.map { r in (name: r.method, passed: r.passed ?? false, detail: r.verdict) })
+        page.svg(SVGPlot(title: "Rank correlation with the original map", xLabel: "layer groups randomized (from the top)",
+                         yLabel: "Spearman ρ of |map|",
+                         series: reports.map { r in
+                             SVGPlot.Series(name: r.method, points: [(0, 1)] + r.steps.enumerated().compactMap { i, s in
+                                 s.spearmanAbs.map { (Double(i + 1), $0) }
+                             })
+                         }, yRange: -0.2...1).render())
+        for r in reports {
+            page.heading(r.method, level: 3)
+            page.imageGrid([("sanity-\(r.method).png", "original, then randomized down to each group")])
+            page.table(headers: ["randomized down to", "ρ |map|", "ρ signed"], rows: r.steps.map { s in
+                [s.randomized, s.spearmanAbs.map { String(format: "%.3f", $0) } ?? "constant map",
+                 s.spearmanSigned.map { String(format: "%.3f", $0) } ?? "—"]
+            })
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import LoupeReport
+
+/// What `loupe attribute` computes; the method defaults follow the papers.
+public struct AttributionSettings: Codable, Sendable, Equatable {
+    /// Methods by registry name, in the order they run.
+    public var methods: [String] = []
+    /// Class index or name; nil is the model's top-1 class.
+    public var target: String?
+    /// SmoothGrad: noisy samples and noise σ as a fraction of the input's range (0.15).
+    public var samples = 50
+    public var sigma: Float = 0.15
+    /// Integrated Gradients: intervals of the path integral (trapezoidal rule, so
+    /// steps + 1 gradient evaluations) and the baseline.
+    public var steps = 64
+    public var baseline = Baseline.black
+    /// Place IG's steps where the path needs them (see `IntegratedGradients`); false
+    /// gives the uniform grid of the paper.
+    public var adaptiveSteps = true
+    /// Grad-CAM's layer; nil picks the last layer with a spatial map.
+    public var layer: String?
+    /// Occlusion: square patch side, stride and what fills the patch, in pixels.
+    public var patch = 32
+    public var stride = 16
+    public var fill = Baseline.gray
+    /// Images per forward/backward pass when a method needs many.
+    public var batchSize = 8
+    /// Colormap of magnitude maps (signed maps always use the diverging one).
+    public var colormap = MagnitudeColormap.inferno
+    /// Adebayo et al.'s cascading randomization test for each method, over at most
+    /// `sanityLayers` layer groups from the top (nil: all).
+    public var sanity = false
+    public var sanityLayers: Int?
+    /// SmoothGrad noise and the sanity check's random weights.
+    public var seed: UInt64 = 0
+
+    public init() {}
+
+    public func validate(registry: AttributionRegistry = .standard) throws {
+        guard !methods.isEmpty else { throw VisError.invalid("--method needs at least one method: \(registry.choices)") }
+        for name in methods where registry.method(named: name) == nil {
+            throw VisError.invalid("unknown method '\(name)': use \(registry.choices)")
+        }
+        if samples < 1 { throw VisError.invalid("--samples must be at least 1") }
+        if !(sigma >= 0) { throw VisError.invalid("--sigma must not be negative") }
+        if steps < 1 { throw VisError.invalid("--steps must be at least 1") }
+        if patch < 1 { throw VisError.invalid("--patch must be at least 1") }
+        if stride < 1 { throw VisError.invalid("--stride must be at least 1") }
+        if batchSize < 1 { throw VisError.invalid("--batch-size must be at least 1") }
+        if let sanityLayers, sanityLayers < 1 { throw VisError.invalid("--sanity-layers must be at least 1") }
+    }
+}
+
+/// The colormaps for magnitude maps: perceptually uniform, dark for zero.
+public enum MagnitudeColormap: String, Codable, CaseIterable, Sendable {
+    case inferno, viridis
+
+    public var colormap: Colormap { self == .viridis ? .viridis : .inferno }
+}

@@ -1,0 +1,14 @@
+import LoupeTensor
+
+/// Gradient saliency (Simonyan et al. 2014): max over color channels of |∂score/∂x|.
+public struct Saliency: AttributionMethod {
+    public let name = "saliency"
+    public let summary = "|gradient|, max over color channels (Simonyan et al. 2014)"
+    public let signed = false
+
+    public init() {}
+
+    public func attribute(_ image: Tensor, target: Int, context: Attributor) throws -> AttributionMap {
+        try context.gradientMap(image, target: target, rule: .gradient, as: self)
+    }
+}
