@@ -1,0 +1,29 @@
+@testable import LoupeCLI
+import Foundation
+import XCTest
+
+/// The attack-side commands take typed options: a bad choice is refused by the parser
+/// with the valid list (exit 2, before any work), and budgets read 8/255 everywhere.
+final class LabOptionsTests: XCTestCase {
+    func testBadMethodNamesTheValidOnes() throws {
+        let r = try LoupeBinary.run(["attack", "x.png", "--method", "pgdd"])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        for name in ["fgsm", "bim", "pgd", "mifgsm", "apgd", "cw"] { XCTAssertTrue(r.stderr.contains(name), "\(name): \(r.stderr)") }
+    }
+
+    func testBadLossNamesTheValidOnes() throws {
+        for command in [["attack", "x.png"], ["robustness"]] {
+            let r = try LoupeBinary.run(command + ["--loss", "bad"])
+            XCTAssertEqual(r.status, 2, "\(command): \(r.stderr)")
+            for name in ["ce", "margin", "dlr"] { XCTAssertTrue(r.stderr.contains("'\(name)'"), "\(command) \(name): \(r.stderr)") }
+        }
+    }
+
+    func testAttackBudgetsReadFractions() throws {
+        let attack = try Attack.parse(["x.png", "--method", "pgd", "--eps", "8/255", "--alpha", "1/255"])
+        XCTAssertEqual(attack.settings.eps, 8 / 255)
+        XCTAssertEqual(attack.settings.config.stepSize, 1 / 255)
+        XCTAssertThrowsError(try Attack.parse(["x.png", "--method", "apgd", "--alpha", "0.01"]), "apgd adapts its own step")
+        XCTAssertThrowsError(try Attack.parse(["x.png", "--eps", "8/0"]))
+    }
+}
