@@ -69,24 +69,3 @@ struct Attack: ParsableCommand {
         }
     }
 }
-
-/// `--loss`: ce, margin or dlr.
-func parseLoss(_ text: String) throws -> AttackConfig.Loss {
-    guard let loss = AttackConfig.Loss(rawValue: text) else { throw ValidationError("--loss must be ce, margin or dlr") }
-    return loss
-}
-
-/// A budget such as 0.03, 8/255 or 2/255.
-func parseBudget(_ text: String, option: String) throws -> Float {
-    let parts = text.trimmingCharacters(in: .whitespaces).split(separator: "/", omittingEmptySubsequences: false)
-    let value: Float?
-    switch parts.count {
-    case 1: value = Float(parts[0])
-    case 2: value = Float(parts[0]).flatMap { a in Float(parts[1]).flatMap { $0 != 0 ? a / $0 : nil } }
-    default: value = nil
-    }
-    guard let value, value.isFinite, value >= 0 else {
-        throw ValidationError("\(option) '\(text)': write a number ≥ 0 such as 0.03 or 8/255")
-    }
-    return value
-}

@@ -12,7 +12,7 @@ final class LabOptionsTests: XCTestCase {
     }
 
     func testBadLossNamesTheValidOnes() throws {
-        for command in [["attack", "x.png"], ["robustness"]] {
+        for command in [["attack", "x.png"], ["robustness"], ["evaluate", "--model", "m.safetensors", "--attack", "pgd"]] {
             let r = try LoupeBinary.run(command + ["--loss", "bad"])
             XCTAssertEqual(r.status, 2, "\(command): \(r.stderr)")
             for name in ["ce", "margin", "dlr"] { XCTAssertTrue(r.stderr.contains("'\(name)'"), "\(command) \(name): \(r.stderr)") }
@@ -25,5 +25,16 @@ final class LabOptionsTests: XCTestCase {
         XCTAssertEqual(attack.settings.config.stepSize, 1 / 255)
         XCTAssertThrowsError(try Attack.parse(["x.png", "--method", "apgd", "--alpha", "0.01"]), "apgd adapts its own step")
         XCTAssertThrowsError(try Attack.parse(["x.png", "--eps", "8/0"]))
+    }
+
+    func testEvaluateTakesFractionBudgets() throws {
+        let evaluate = try Evaluate.parse(["--model", "m.safetensors", "--attack", "pgd", "--eps", "8/255", "--alpha", "2/255"])
+        let attack = try XCTUnwrap(evaluate.settings.attack)
+        XCTAssertEqual(attack.eps, 8 / 255)
+        XCTAssertEqual(attack.config.stepSize, 2 / 255)
+        XCTAssertEqual(attack.config.steps, 20, "evaluate's default PGD is PGD-20")
+        // --report is still read as --out.
+        XCTAssertEqual(try Evaluate.parse(["--model", "m.safetensors", "--report", "r"]).output.folder, "r")
+        XCTAssertThrowsError(try Evaluate.parse(["--model", "m.safetensors", "--attack", "cw"]), "cw has no ε-ball")
     }
 }
