@@ -37,4 +37,19 @@ final class LabOptionsTests: XCTestCase {
         XCTAssertEqual(try Evaluate.parse(["--model", "m.safetensors", "--report", "r"]).output.folder, "r")
         XCTAssertThrowsError(try Evaluate.parse(["--model", "m.safetensors", "--attack", "cw"]), "cw has no ε-ball")
     }
+
+    func testTrainTakesFractionBudgetsAndTypedChoices() throws {
+        let train = try Train.parse(["--out", "x.safetensors", "--adversarial", "pgd", "--eps", "8/255", "--alpha", "2/255",
+                                     "--optimizer", "sgd", "--schedule", "step:2:0.5"])
+        let adversary = try XCTUnwrap(train.settings.adversarial)
+        XCTAssertEqual(adversary.eps, 8 / 255)
+        XCTAssertEqual(adversary.alpha, 2 / 255)
+        XCTAssertEqual(adversary.steps, 7, "Madry et al.'s 7 steps unless told")
+        XCTAssertEqual(train.settings.optimizer, .sgd)
+        XCTAssertEqual(train.settings.schedule, .step(every: 2, gamma: 0.5))
+        XCTAssertThrowsError(try Train.parse(["--out", "x.safetensors", "--eps", "0.1"]), "a budget needs --adversarial")
+        let bim = try LoupeBinary.run(["train", "--out", "x.safetensors", "--adversarial", "bim"])
+        XCTAssertEqual(bim.status, 2, bim.stderr)
+        XCTAssertTrue(bim.stderr.contains("'pgd'") && bim.stderr.contains("'fgsm'"), bim.stderr)
+    }
 }
