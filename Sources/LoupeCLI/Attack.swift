@@ -11,7 +11,8 @@ struct Attack: ParsableCommand {
         is rounded to 8 bits (staying inside the L∞ ball) and checked again, since that is the
         image a user shares. Untargeted attacks push away from the model's own top-1 (or --label).
         APGD (Croce & Hein 2020) needs no step size: it starts at 2ε and halves it per image when
-        the loss stops rising, restarting from the best point so far.
+        the loss stops rising, restarting from the best point so far. Steps default to 10 (100 for
+        apgd and cw); the step size to ε for FGSM, ε/steps for MI-FGSM and 2.5·ε/steps otherwise.
 
         Examples:
           loupe attack chelsea.png --method fgsm --eps 0.007

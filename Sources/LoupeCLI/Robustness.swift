@@ -13,7 +13,8 @@ struct Robustness: ParsableCommand {
         not attacked again at a larger one. Robust accuracy (over all samples) and attack success
         rate (over the samples correct before the attack) are reported separately with Wilson 95%
         intervals. After an interruption (even kill -9) rerun the same command with --resume.
-        --shard i/n runs the i-th of n slices (0-based); combine them with `loupe merge`.
+        --shard i/n runs the i-th of n slices (0-based); combine them with `loupe merge`. Every
+        iterative attack runs --steps (default 20) unless --attacks gives it its own (apgd:100).
 
         Examples:
           loupe robustness --model fashion.safetensors --data fashion-mnist:test \\

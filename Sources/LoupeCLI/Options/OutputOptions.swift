@@ -12,11 +12,10 @@ struct OutputOptions: ParsableArguments {
     @Option(help: .hidden)
     var report: String?
 
-    @Flag(help: "Print the result as JSON on stdout as well.")
-    var json = false
+    @OptionGroup var printing: PrintOptions
 
-    @Flag(help: "No progress bars or status lines.")
-    var quiet = false
+    var json: Bool { printing.json }
+    var quiet: Bool { printing.quiet }
 
     func validate() throws {
         if out != nil && report != nil { throw ValidationError("give the run folder once, with --out") }
