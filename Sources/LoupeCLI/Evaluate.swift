@@ -24,7 +24,7 @@ struct Evaluate: ParsableCommand {
 
     @OptionGroup var data: DataOptions
 
-    @Option(help: ArgumentHelp("Attack every image first (\(AttackConfig.Method.allValueStrings.filter { $0 != "cw" }.joined(separator: ", "))).",
+    @Option(help: ArgumentHelp("Attack every image first (\(AttackConfig.Method.allCases.filter { $0 != .cw }.map(\.rawValue).joined(separator: ", "))).",
                                valueName: "method"))
     var attack: AttackConfig.Method?
 

@@ -52,4 +52,21 @@ final class LabOptionsTests: XCTestCase {
         XCTAssertEqual(bim.status, 2, bim.stderr)
         XCTAssertTrue(bim.stderr.contains("'pgd'") && bim.stderr.contains("'fgsm'"), bim.stderr)
     }
+
+    /// The form Recipes/cluster/ uses, with the older --batch spelling.
+    func testRobustnessKeepsItsCommandForms() throws {
+        let r = try Robustness.parse(["--model", "m.safetensors", "--data", "fashion-mnist:test", "--attacks", "fgsm,pgd,apgd:100",
+                                      "--eps", "0,0.05,8/255", "--steps", "20", "--alpha", "0.01", "--seed", "0", "--shard", "3/8",
+                                      "--out", "runs/shard-3", "--resume", "--quiet", "--batch", "64"])
+        let s = r.settings(total: 10_000)
+        XCTAssertEqual(s.attacks, [.fgsm, .pgd, .apgd])
+        XCTAssertEqual(s.attackSteps, ["apgd": 100])
+        XCTAssertEqual(s.epsilons, [0, 8 / 255, 0.05], "ascending: 8/255 ≈ 0.031")
+        XCTAssertEqual(s.alpha, 0.01)
+        XCTAssertEqual(s.ids, 3750..<5000, "shard 3 of 8 of 10,000 samples")
+        XCTAssertEqual(r.data.batchSize(default: 128), 64)
+        // The default data names its split, so both spellings resume the same run.
+        XCTAssertEqual(try Robustness.parse([]).settings(total: 1).data, "fashion-mnist:test")
+        XCTAssertThrowsError(try Robustness.parse(["--resume"]), "--resume needs --out")
+    }
 }

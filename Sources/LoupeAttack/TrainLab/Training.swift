@@ -32,7 +32,7 @@ public enum Training {
             }
             attack = try previous.adversarial.map {
                 guard let method = TrainSettings.Adversarial.Method(rawValue: $0.method) else {
-                    throw AttackError.invalid("the checkpoint's adversarial method '\($0.method)' is not one of pgd, fgsm")
+                    throw AttackError.invalid("the checkpoint's adversarial method '\($0.method)' is not one of \(TrainSettings.Adversarial.Method.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 return try AdversarialTraining(method: method.attack, eps: $0.eps, alpha: $0.alpha, steps: $0.steps, randomStart: $0.randomStart)
             }
