@@ -29,6 +29,9 @@ final class EvaluateResultTests: XCTestCase {
         // Madry's default step: 2.5·ε/steps = 2.5 · 0.1 / 20.
         XCTAssertEqual(try XCTUnwrap(attack["alpha"] as? Double), 0.0125, accuracy: 1e-7)
         XCTAssertEqual(attack["random_start"] as? Bool, true)
+        // An L2 attack says so; L∞ is the documented default and writes no norm.
+        let l2 = try keys(EvaluateResult.Attack(AttackConfig(method: .pgd, norm: .l2, eps: 0.5)))
+        XCTAssertEqual(l2["norm"] as? String, "l2")
     }
 
     func testRoundTrips() throws {

@@ -13,14 +13,17 @@ public struct EvaluateResult: Codable, Sendable, Equatable {
         public var restarts: Int
         public var randomStart: Bool
         public var seed: UInt64
+        /// Written only for L2: an L∞ attack (the usual kind) keeps the documented keys.
+        public var norm: AttackConfig.Norm?
 
         enum CodingKeys: String, CodingKey {
-            case method, eps, alpha, steps, restarts, seed
+            case method, eps, alpha, steps, restarts, seed, norm
             case randomStart = "random_start"
         }
 
         init(_ c: AttackConfig) {
             (method, eps, alpha, steps, restarts, randomStart, seed) = (c.method, c.eps, c.stepSize, c.steps, c.restarts, c.randomStart, c.seed)
+            norm = c.norm == .linf ? nil : c.norm
         }
     }
 

@@ -2,8 +2,8 @@ import Foundation
 import LoupeReport
 
 /// `sweep.json`: the settings a sweep folder was made with. Its keys are snake_case
-/// (`attack_steps`, `unbounded_check`); fields added later are optional, so folders
-/// written before them still resume and merge.
+/// (`attack_steps`, `unbounded_check`); a field a folder may lack (`loss`,
+/// `attack_steps`) is optional, so every such folder still resumes and merges.
 extension SweepSettings {
     public static let fileName = "sweep.json"
 
