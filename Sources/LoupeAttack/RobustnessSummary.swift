@@ -193,42 +193,28 @@ public struct RobustnessSummary {
         return checks
     }
 
-    /// The shape `loupe robustness --json` prints.
-    public func json(run: String) -> [String: Any] {
-        [
-            "run": run, "clean_accuracy": clean.value, "n": n,
-            "rows": rows.map { r -> [String: Any] in
-                let ci = r.robust.ci95
-                return ["attack": r.attack.rawValue, "eps": plain(r.eps), "robust_accuracy": r.robust.value,
-                        "success_rate": r.success.value, "ci95": [ci.lower, ci.upper]]
+    /// Everything, as result.json holds it; `brief` is what `--json` prints.
+    public func result(run: String) -> RobustnessResult {
+        func pair(_ p: Proportion) -> [Double] { let c = p.ci95; return [c.lower, c.upper] }
+        let st = settings
+        return RobustnessResult(
+            run: run, cleanAccuracy: clean.value, n: n,
+            rows: rows.map { r in
+                RobustnessResult.Row(attack: r.attack.rawValue, eps: plain(r.eps), robustAccuracy: r.robust.value,
+                                     successRate: r.success.value, ci95: pair(r.robust), successCI95: pair(r.success),
+                                     robust: r.robust.successes, broken: r.success.successes, correctClean: r.success.trials,
+                                     attacked: r.attacked)
             },
-            "audit": audit.map { ["check": $0.check, "passed": $0.passed, "detail": $0.detail] as [String: Any] },
-        ]
-    }
-
-    /// Everything, for result.json.
-    public func fullJSON(run: String) -> [String: Any] {
-        var out = json(run: run)
-        out["rows"] = rows.map { r -> [String: Any] in
-            let ci = r.robust.ci95, sci = r.success.ci95
-            return ["attack": r.attack.rawValue, "eps": plain(r.eps), "robust_accuracy": r.robust.value,
-                    "success_rate": r.success.value, "ci95": [ci.lower, ci.upper], "success_ci95": [sci.lower, sci.upper],
-                    "robust": r.robust.successes, "broken": r.success.successes, "correct_clean": r.success.trials,
-                    "attacked": r.attacked]
-        }
-        out["clean_correct"] = clean.successes
-        out["settings"] = [
-            "model": settings.model, "data": settings.data, "total": settings.total,
-            "attacks": settings.attacks.map(\.rawValue), "norm": settings.norm.rawValue,
-            "eps": settings.epsilons.map(plain), "steps": settings.steps,
-            "steps_per_attack": Dictionary(uniqueKeysWithValues: settings.attacks.map { ($0.rawValue, settings.steps(for: $0)) }),
-            "loss": (settings.loss ?? .ce).rawValue,
-            "alpha": settings.alpha.map { Double($0) as Any } ?? NSNull(), "restarts": settings.restarts,
-            "seed": settings.seed, "shard": settings.shard?.description as Any? ?? NSNull(),
-        ] as [String: Any]
-        out["accuracy_per_step"] = Dictionary(uniqueKeysWithValues: accuracyPerStep.map { ($0.attack.rawValue, $0.accuracy) })
-        if let unbounded { out["unbounded_accuracy"] = unbounded.value }
-        return out
+            audit: audit.map { RobustnessResult.Check(check: $0.check, passed: $0.passed, detail: $0.detail) },
+            cleanCorrect: clean.successes,
+            settings: RobustnessResult.Settings(
+                model: st.model, data: st.data, total: st.total, attacks: st.attacks.map(\.rawValue), norm: st.norm.rawValue,
+                eps: st.epsilons.map(plain), steps: st.steps,
+                stepsPerAttack: Dictionary(uniqueKeysWithValues: st.attacks.map { ($0.rawValue, st.steps(for: $0)) }),
+                loss: (st.loss ?? .ce).rawValue, alpha: st.alpha.map(plain), restarts: st.restarts, seed: st.seed,
+                shard: st.shard?.description),
+            accuracyPerStep: Dictionary(uniqueKeysWithValues: accuracyPerStep.map { ($0.attack.rawValue, $0.accuracy) }),
+            unboundedAccuracy: unbounded?.value)
     }
 }
 

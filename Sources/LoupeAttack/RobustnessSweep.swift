@@ -1,4 +1,5 @@
 import Foundation
+import LoupeReport
 import LoupeData
 import LoupeNN
 import LoupeTensor
@@ -28,39 +29,42 @@ public struct RobustnessSweep {
         (self.model, self.data, self.settings) = (model, data, settings)
     }
 
-    public static func recordsURL(in folder: URL) -> URL { folder.appendingPathComponent("records.jsonl") }
-    public static func settingsURL(in folder: URL) -> URL { folder.appendingPathComponent("sweep.json") }
+    public static func recordsURL(in folder: URL) -> URL { folder.appendingPathComponent(RecordsFile.name) }
+    public static func settingsURL(in folder: URL) -> URL { folder.appendingPathComponent(SweepSettings.fileName) }
 
-    /// Runs (or, with `resume`, finishes) the sweep into `folder`, which is created if
-    /// needed. `progress(done, total)` is called after each batch; `afterBatch` lets tests
-    /// interrupt a run. Returns all records of this run's slice, in id order.
+    /// Runs (or, with `resume`, finishes) the sweep into the folder at `url`.
     public func run(
-        into folder: URL, resume: Bool, progress: (Int, Int) -> Void = { _, _ in },
+        into url: URL, resume: Bool, progress: (Int, Int) -> Void = { _, _ in },
         afterBatch: (Int) throws -> Void = { _ in }
     ) throws -> [SampleRecord] {
-        let fm = FileManager.default
-        do { try fm.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
-            throw AttackError.invalid("\(folder.path): cannot create the run folder: \(error.localizedDescription)")
-        }
-        let recordsURL = Self.recordsURL(in: folder), settingsURL = Self.settingsURL(in: folder)
+        try run(into: try RunFolder(resumable: url), resume: resume, progress: progress, afterBatch: afterBatch)
+    }
+
+    /// Runs (or, with `resume`, finishes) the sweep into `folder`. `progress(done, total)`
+    /// is called after each batch; `afterBatch` lets tests interrupt a run. Returns all
+    /// records of this run's slice, in id order.
+    public func run(
+        into folder: RunFolder, resume: Bool, progress: (Int, Int) -> Void = { _, _ in },
+        afterBatch: (Int) throws -> Void = { _ in }
+    ) throws -> [SampleRecord] {
         var done: [SampleRecord] = []
-        if fm.fileExists(atPath: settingsURL.path) {
+        if folder.exists(SweepSettings.fileName) {
             guard resume else {
-                throw AttackError.invalid("\(folder.path) already holds a sweep: add --resume to finish it, or choose another --out")
+                throw AttackError.invalid("\(folder.url.path) already holds a sweep: add --resume to finish it, or choose another --out")
             }
-            let previous = try Self.readSettings(settingsURL)
+            let previous = try SweepSettings.read(in: folder)
             guard previous == settings else {
-                throw AttackError.invalid("\(settingsURL.path) was written with other settings (\(Self.describeDifference(previous, settings))); --resume needs the same command")
+                throw AttackError.invalid("\(folder.file(SweepSettings.fileName).path) was written with other settings (\(Self.describeDifference(previous, settings))); --resume needs the same command")
             }
-            done = try RecordsFile.read(recordsURL, repair: true)
+            done = try RecordsFile.read(in: folder)
         } else {
-            try? fm.removeItem(at: recordsURL)
-            try AtomicFile.writeJSON(settings, to: settingsURL)
+            folder.remove(RecordsFile.name)
+            try settings.write(to: folder)
         }
         let finished = Set(done.map(\.id))
         let ids = settings.ids
         if let stray = finished.first(where: { !ids.contains($0) }) {
-            throw AttackError.invalid("\(recordsURL.path) holds sample \(stray), outside this run's samples \(ids)")
+            throw AttackError.invalid("\(folder.file(RecordsFile.name).path) holds sample \(stray), outside this run's samples \(ids)")
         }
         let todo = ids.filter { !finished.contains($0) }
         var all = done
@@ -69,7 +73,7 @@ public struct RobustnessSweep {
         while start < todo.count {
             let chunk = Array(todo[start..<min(start + batchSize, todo.count)])
             let records = try attackBatch(chunk)
-            try RecordsFile.append(records, to: recordsURL)
+            try RecordsFile.append(records, to: folder)
             all += records
             start += chunk.count
             progress(finished.count + start, ids.count)
@@ -150,11 +154,7 @@ public struct RobustnessSweep {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw AttackError.invalid("\(url.path): not found (is this a robustness run folder?)")
         }
-        let d = JSONDecoder()
-        d.keyDecodingStrategy = .convertFromSnakeCase
-        do { return try d.decode(SweepSettings.self, from: data) } catch {
-            throw AttackError.invalid("\(url.path): not sweep settings: \(error)")
-        }
+        return try SweepSettings.decode(data, path: url.path)
     }
 
     static func describeDifference(_ a: SweepSettings, _ b: SweepSettings) -> String {

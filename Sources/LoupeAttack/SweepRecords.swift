@@ -1,4 +1,5 @@
 import Foundation
+import LoupeReport
 
 /// What a robustness sweep was asked to do. Stored as `sweep.json` beside the records so
 /// that `--resume` and `merge` can refuse records made under other settings.
@@ -158,6 +159,8 @@ public struct SampleRecord: Codable, Equatable, Sendable {
 /// `records.jsonl`: appended one batch at a time and flushed to disk, so a run killed
 /// at any moment loses at most the batch in flight.
 public enum RecordsFile {
+    public static let name = "records.jsonl"
+
     static let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -170,12 +173,25 @@ public enum RecordsFile {
         return d
     }()
 
-    /// Reads the complete records in `url`. A last line cut short by a kill is ignored
-    /// and cut off the file (when `repair`), so appending continues on a clean line.
-    public static func read(_ url: URL, repair: Bool = false) throws -> [SampleRecord] {
+    /// Reads the complete records in `url` (none when there is no file).
+    public static func read(_ url: URL) throws -> [SampleRecord] {
         guard FileManager.default.fileExists(atPath: url.path) else { return [] }
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw AttackError.invalid("\(url.path): cannot read: \(error.localizedDescription)") }
+        return try parse(data, path: url.path).records
+    }
+
+    /// Reads the records of a run folder. A last line cut short by a kill is ignored and
+    /// cut off the file, so appending continues on a clean line.
+    public static func read(in folder: RunFolder) throws -> [SampleRecord] {
+        guard let data = folder.read(name) else { return [] }
+        let (records, goodEnd) = try parse(data, path: folder.file(name).path)
+        if goodEnd < data.count { try folder.truncate(name, to: goodEnd) }
+        return records
+    }
+
+    /// The records of every whole line, and where the last whole line ends.
+    static func parse(_ data: Data, path: String) throws -> (records: [SampleRecord], goodEnd: Int) {
         var records: [SampleRecord] = []
         var goodEnd = 0, lineStart = 0, lineNumber = 0
         let bytes = [UInt8](data)
@@ -187,75 +203,29 @@ public enum RecordsFile {
             do {
                 records.append(try decoder.decode(SampleRecord.self, from: line))
             } catch {
-                throw AttackError.invalid("\(url.path):\(lineNumber): not a sample record (\(error)); the file is damaged")
+                throw AttackError.invalid("\(path):\(lineNumber): not a sample record (\(error)); the file is damaged")
             }
             goodEnd = lineStart
         }
-        if goodEnd < bytes.count && repair {
-            // The tail has no newline: a write interrupted mid-line. Drop it.
-            let handle = try FileHandle(forWritingTo: url)
-            defer { try? handle.close() }
-            try handle.truncate(atOffset: UInt64(goodEnd))
-            try handle.synchronize()
-        }
-        return records
+        return (records, goodEnd)
     }
 
     /// Appends `records` as whole lines and forces them to disk.
-    public static func append(_ records: [SampleRecord], to url: URL) throws {
-        var chunk = Data()
-        for r in records {
-            chunk.append(try encoder.encode(r))
-            chunk.append(UInt8(ascii: "\n"))
-        }
-        if !FileManager.default.fileExists(atPath: url.path) {
-            guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-                throw AttackError.invalid("\(url.path): cannot create the records file")
-            }
-        }
-        do {
-            let handle = try FileHandle(forWritingTo: url)
-            defer { try? handle.close() }
-            try handle.seekToEnd()
-            try handle.write(contentsOf: chunk)
-            try handle.synchronize()
-        } catch {
-            throw AttackError.invalid("\(url.path): cannot append records: \(error.localizedDescription)")
-        }
+    public static func append(_ records: [SampleRecord], to folder: RunFolder) throws {
+        try folder.append(try lines(records), to: name)
     }
 
-    /// Writes all records at once, atomically (merge).
-    public static func write(_ records: [SampleRecord], to url: URL) throws {
+    /// Writes all records at once (merge).
+    public static func write(_ records: [SampleRecord], to folder: RunFolder) throws {
+        try folder.write(try lines(records), to: name)
+    }
+
+    static func lines(_ records: [SampleRecord]) throws -> Data {
         var data = Data()
         for r in records {
             data.append(try encoder.encode(r))
             data.append(UInt8(ascii: "\n"))
         }
-        try AtomicFile.write(data, to: url)
-    }
-}
-
-/// Writes a file by writing a temporary sibling and renaming it over the target, so a
-/// reader sees the old file or the new one, never half of one.
-public enum AtomicFile {
-    public static func write(_ data: Data, to url: URL) throws {
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
-        do {
-            try data.write(to: tmp)
-            // rename(2) replaces the target atomically on one file system.
-            guard rename(tmp.path, url.path) == 0 else {
-                throw AttackError.invalid(String(cString: strerror(errno)))
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: tmp)
-            throw AttackError.invalid("\(url.path): cannot write: \(error.localizedDescription)")
-        }
-    }
-
-    public static func writeJSON<T: Encodable>(_ value: T, to url: URL) throws {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        e.keyEncodingStrategy = .convertToSnakeCase
-        try write(try e.encode(value), to: url)
+        return data
     }
 }

@@ -18,17 +18,11 @@ struct Merge: ParsableCommand {
     @Argument(help: "Run folders of the shards.")
     var folders: [String]
 
-    @Option(help: "Folder for the merged report.")
-    var out: String
-
-    @Flag(help: "Print the summary as JSON (as `loupe robustness --json`).")
-    var json = false
-
-    @Flag(help: "No status lines.")
-    var quiet = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if folders.isEmpty { throw ValidationError("give the shard folders to merge") }
+        guard let out = output.folder else { throw ValidationError("give the folder for the merged report: --out DIR") }
         let target = URL(fileURLWithPath: out).standardizedFileURL.path
         if folders.contains(where: { URL(fileURLWithPath: $0).standardizedFileURL.path == target }) {
             throw ValidationError("--out must not be one of the shard folders")
@@ -37,15 +31,14 @@ struct Merge: ParsableCommand {
 
     func run() throws {
         let (settings, records) = try RobustnessSweep.merge(folders.map { URL(fileURLWithPath: $0) })
-        let folder = URL(fileURLWithPath: out)
-        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
-            throw ValidationError("\(out): cannot create the folder: \(error.localizedDescription)")
-        }
-        try AtomicFile.writeJSON(settings, to: RobustnessSweep.settingsURL(in: folder))
-        try RecordsFile.write(records, to: RobustnessSweep.recordsURL(in: folder))
         let summary = try RobustnessSummary(settings: settings, records: records)
-        try RobustnessReport.write(summary, to: folder, command: OutputOptions.commandLine)
-        note("merged \(folders.count) folders, \(records.count) samples; report: \(folder.appendingPathComponent("index.html").path)", quiet: quiet)
-        if json { try printJSON(summary.json(run: folder.path)) } else if !quiet { printTable(summary) }
+        let run = try withRunFolder("merge", output) { folder in
+            try settings.write(to: folder)
+            try RecordsFile.write(records, to: folder)
+            try RobustnessReport.write(summary, to: folder, command: OutputOptions.commandLine)
+            return folder.url.path
+        }
+        note("merged \(folders.count) folders, \(records.count) samples", quiet: output.quiet)
+        try report(summary, run: run, output)
     }
 }

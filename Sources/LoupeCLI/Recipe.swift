@@ -123,12 +123,11 @@ struct Recipe {
     }
 
     /// Where a step writes, inside the recipe's run folder: a folder named after the step
-    /// (`train` writes its checkpoint there as model.safetensors; `evaluate` calls it --report).
+    /// (`train` writes its checkpoint there as model.safetensors).
     static func outputArguments(_ step: Step, in run: URL) -> [String] {
         let folder = run.appendingPathComponent(step.name)
         switch step.command {
         case "train": return ["--out", folder.appendingPathComponent("model.safetensors").path]
-        case "evaluate": return ["--report", folder.path]
         default: return ["--out", folder.path]
         }
     }

@@ -8,6 +8,10 @@ public struct Prediction: Codable, Equatable, Sendable {
     public let logit: Float
     public let probability: Float
 
+    public init(index: Int, name: String, logit: Float, probability: Float) {
+        (self.index, self.name, self.logit, self.probability) = (index, name, logit, probability)
+    }
+
     /// The shape `--json` prints everywhere a top-k list appears.
     public var json: [String: Any] { ["index": index, "name": name, "logit": Double(logit), "probability": Double(probability)] }
 }

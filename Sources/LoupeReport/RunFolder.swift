@@ -1,24 +1,25 @@
 import Foundation
 
-/// One command's output folder, written atomically: everything goes into a hidden
-/// temporary folder beside the destination, which is renamed into place by `finish`,
-/// so a crashed or interrupted run never leaves a half-written report behind.
+/// One command's output folder, the only writer of run folders. A staged folder (the
+/// usual kind) is written into a hidden temporary folder beside the destination and
+/// renamed into place by `finish`, so a crashed or interrupted run never leaves a
+/// half-written report behind. A resumable folder (a robustness sweep, which must keep
+/// what a killed run already did) is written in place, each file replaced atomically, so
+/// it always holds whole files: the old version or the new one.
 public final class RunFolder {
     /// Where the run will appear.
     public let url: URL
-    /// Where files are written until `finish`.
+    /// Where files are written until `finish` (the folder itself when resumable).
     public let workURL: URL
+    /// Written in place, file by file, rather than staged and renamed.
+    public let isResumable: Bool
     private var finished = false
 
     /// `out` is the destination, or nil for `Outputs/<timestamp>-<command>`.
     public init(command: String, out: String?, outputsRoot: String = "Outputs") throws {
         let fm = FileManager.default
-        if let out {
-            url = URL(fileURLWithPath: out)
-        } else {
-            let stamp = RunFolder.timestamp()
-            url = URL(fileURLWithPath: outputsRoot).appendingPathComponent("\(stamp)-\(command)")
-        }
+        url = RunFolder.destination(command: command, out: out, outputsRoot: outputsRoot)
+        isResumable = false
         let parent = url.deletingLastPathComponent()
         do {
             try fm.createDirectory(at: parent, withIntermediateDirectories: true)
@@ -34,17 +35,80 @@ public final class RunFolder {
         }
     }
 
+    /// A folder written in place that may already hold an earlier, interrupted run's
+    /// files; it is created when missing.
+    public init(resumable url: URL) throws {
+        (self.url, workURL, isResumable) = (url, url, true)
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            throw ReportError.io(url.path, "cannot create the run folder: \(error.localizedDescription)")
+        }
+    }
+
+    /// A resumable folder at `out`, or a new one at `Outputs/<timestamp>-<command>`.
+    public convenience init(resumableCommand command: String, out: String?, outputsRoot: String = "Outputs") throws {
+        try self.init(resumable: RunFolder.destination(command: command, out: out, outputsRoot: outputsRoot))
+    }
+
+    static func destination(command: String, out: String?, outputsRoot: String) -> URL {
+        if let out { return URL(fileURLWithPath: out) }
+        return URL(fileURLWithPath: outputsRoot).appendingPathComponent("\(timestamp())-\(command)")
+    }
+
     /// Path of `name` inside the (temporary) run folder.
     public func file(_ name: String) -> URL { workURL.appendingPathComponent(name) }
 
     /// Path `name` will have once the run is finished (what reports and JSON cite).
     public func finalPath(_ name: String) -> String { url.appendingPathComponent(name).path }
 
+    /// Writes `name` whole: atomically in a resumable folder, where a reader (or a later
+    /// `--resume`) may look at any moment.
     public func write(_ data: Data, to name: String) throws {
         let target = file(name)
         try? FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        if isResumable { return try AtomicFile.write(data, to: target) }
         do { try data.write(to: target) } catch { throw ReportError.io(target.path, error.localizedDescription) }
     }
+
+    /// Appends to `name` (created if missing) and forces the bytes to disk, so a run killed
+    /// right after loses nothing appended.
+    public func append(_ data: Data, to name: String) throws {
+        let target = file(name)
+        let fm = FileManager.default
+        if !fm.fileExists(atPath: target.path), !fm.createFile(atPath: target.path, contents: nil) {
+            throw ReportError.io(target.path, "cannot create the file")
+        }
+        do {
+            let handle = try FileHandle(forWritingTo: target)
+            defer { try? handle.close() }
+            try handle.seekToEnd()
+            try handle.write(contentsOf: data)
+            try handle.synchronize()
+        } catch {
+            throw ReportError.io(target.path, "cannot append: \(error.localizedDescription)")
+        }
+    }
+
+    /// Cuts `name` back to its first `length` bytes (a line a kill left half-written).
+    public func truncate(_ name: String, to length: Int) throws {
+        let target = file(name)
+        do {
+            let handle = try FileHandle(forWritingTo: target)
+            defer { try? handle.close() }
+            try handle.truncate(atOffset: UInt64(length))
+            try handle.synchronize()
+        } catch {
+            throw ReportError.io(target.path, "cannot repair: \(error.localizedDescription)")
+        }
+    }
+
+    /// The contents of `name`, or nil when there is no such file.
+    public func read(_ name: String) -> Data? { FileManager.default.contents(atPath: file(name).path) }
+
+    public func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: file(name).path) }
+
+    public func remove(_ name: String) { try? FileManager.default.removeItem(at: file(name)) }
 
     public func write(_ text: String, to name: String) throws { try write(Data(text.utf8), to: name) }
 
@@ -64,6 +128,11 @@ public final class RunFolder {
     /// the index of all runs beside it.
     public func finish() throws {
         guard !finished else { return }
+        if isResumable {
+            finished = true
+            try? RunIndex.refresh(root: url.deletingLastPathComponent())
+            return
+        }
         let fm = FileManager.default
         if fm.fileExists(atPath: url.path) { try? fm.removeItem(at: url) }
         do { try fm.moveItem(at: workURL, to: url) } catch {
@@ -73,9 +142,10 @@ public final class RunFolder {
         try? RunIndex.refresh(root: url.deletingLastPathComponent())
     }
 
-    /// Drops the temporary folder of a run that failed.
+    /// Drops the temporary folder of a run that failed; a resumable folder keeps what it
+    /// holds, for `--resume`.
     public func discard() {
-        if !finished { try? FileManager.default.removeItem(at: workURL) }
+        if !finished && !isResumable { try? FileManager.default.removeItem(at: workURL) }
     }
 
     public static func timestamp() -> String {

@@ -14,11 +14,7 @@ struct AttackOptions: ParsableArguments {
     @Option(help: "Threat model (default linf; cw is L2).")
     var norm: AttackConfig.Norm?
 
-    @Option(help: "Step size in pixel units, 0.01 or 1/255 (default: ε for FGSM, ε/steps for MI-FGSM, 2.5·ε/steps otherwise; apgd adapts its own).")
-    var alpha: Budget?
-
-    @Option(help: "Iterations of the iterative attacks.")
-    var steps: Int?
+    @OptionGroup var stepping: StepOptions
 
     @Option(help: "Random restarts (PGD, APGD); the best result per sample is kept.")
     var restarts = 1
@@ -29,10 +25,11 @@ struct AttackOptions: ParsableArguments {
     @Option(help: "Random seed of the attack's random starts.")
     var seed: UInt64 = 0
 
+    var alpha: Budget? { stepping.alpha }
+    var steps: Int? { stepping.steps }
+
     func validate() throws {
         if restarts < 1 { throw ValidationError("--restarts must be at least 1") }
-        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
-        if let alpha, alpha.value <= 0 { throw ValidationError("--alpha must be positive") }
     }
 
     /// Rules that need the method: apgd sets its own step size, cw keeps its margin loss.

@@ -28,8 +28,12 @@ struct Budget: ExpressibleByArgument, Equatable, CustomStringConvertible {
 }
 
 /// A comma-separated list of budgets: 0,0.05,8/255.
-struct BudgetList: ExpressibleByArgument {
+struct BudgetList: ExpressibleByArgument, CustomStringConvertible {
     let values: [Float]
+
+    init(_ values: [Float]) { self.values = values }
+
+    var description: String { values.map { "\($0)" }.joined(separator: ",") }
 
     init?(argument: String) {
         let parts = argument.split(separator: ",", omittingEmptySubsequences: false)

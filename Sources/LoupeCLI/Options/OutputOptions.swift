@@ -12,11 +12,10 @@ struct OutputOptions: ParsableArguments {
     @Option(help: .hidden)
     var report: String?
 
-    @Flag(help: "Print the result as JSON on stdout as well.")
-    var json = false
+    @OptionGroup var printing: PrintOptions
 
-    @Flag(help: "No progress bars or status lines.")
-    var quiet = false
+    var json: Bool { printing.json }
+    var quiet: Bool { printing.quiet }
 
     func validate() throws {
         if out != nil && report != nil { throw ValidationError("give the run folder once, with --out") }
@@ -30,12 +29,16 @@ struct OutputOptions: ParsableArguments {
         (["loupe"] + CommandLine.arguments.dropFirst().map { $0.contains(" ") ? "'\($0)'" : $0 }).joined(separator: " ")
     }
 
-    func runFolder(_ command: String) throws -> RunFolder { try RunFolder(command: command, out: folder) }
+    func runFolder(_ command: String, resumable: Bool = false) throws -> RunFolder {
+        resumable ? try RunFolder(resumableCommand: command, out: folder) : try RunFolder(command: command, out: folder)
+    }
 }
 
-/// Runs `body` with a fresh run folder; the folder appears only if `body` succeeds.
-func withRunFolder<T>(_ command: String, _ options: OutputOptions, _ body: (RunFolder) throws -> T) throws -> T {
-    let run = try options.runFolder(command)
+/// Runs `body` with a fresh run folder; the folder appears only if `body` succeeds. A
+/// resumable folder is written in place and keeps what `body` wrote before failing.
+func withRunFolder<T>(_ command: String, _ options: OutputOptions, resumable: Bool = false,
+                      _ body: (RunFolder) throws -> T) throws -> T {
+    let run = try options.runFolder(command, resumable: resumable)
     do {
         let value = try body(run)
         try run.finish()

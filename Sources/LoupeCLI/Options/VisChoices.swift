@@ -11,7 +11,6 @@ extension ReLURule: ExpressibleByArgument {}
 extension DeconvKeep: ExpressibleByArgument {}
 extension Parameterization: ExpressibleByArgument {}
 extension TransformSet: ExpressibleByArgument {}
-extension Trainer.OptimizerKind: ExpressibleByArgument {}
 
 extension Baseline: ExpressibleByArgument {
     public init?(argument: String) {

@@ -1,19 +1,15 @@
 import Foundation
 import LoupeReport
 
-/// The files of a robustness report: result.json, accuracy.svg and index.html, each
-/// written atomically beside the records (so an interrupted sweep keeps its records and
-/// a finished one never shows a half-written page).
+/// The files of a robustness report: result.json, accuracy.svg and index.html, written
+/// into the sweep's folder beside its records (a resumable folder replaces each file
+/// atomically, so a finished sweep never shows a half-written page).
 public enum RobustnessReport {
-    public static func write(_ summary: RobustnessSummary, to folder: URL, command: String) throws {
-        let run = folder.path
-        let json = try JSONSerialization.data(withJSONObject: summary.fullJSON(run: run),
-                                              options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        try AtomicFile.write(json, to: folder.appendingPathComponent("result.json"))
+    public static func write(_ summary: RobustnessSummary, to folder: RunFolder, command: String) throws {
+        try folder.writeResult(summary.result(run: folder.url.path))
         let plot = accuracyPlot(summary).render()
-        try AtomicFile.write(Data(plot.utf8), to: folder.appendingPathComponent("accuracy.svg"))
-        try AtomicFile.write(Data(page(summary, command: command, plot: plot).utf8), to: folder.appendingPathComponent("index.html"))
-        try? RunIndex.refresh(root: folder.deletingLastPathComponent())
+        try folder.write(plot, to: "accuracy.svg")
+        try folder.write(page(summary, command: command, plot: plot), to: "index.html")
     }
 
     static func accuracyPlot(_ s: RobustnessSummary) -> SVGPlot {
