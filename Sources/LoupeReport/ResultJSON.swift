@@ -47,3 +47,20 @@ extension KeyedDecodingContainer {
         try decodeIfPresent(type, forKey: key) ?? EncodedNull(wrappedValue: nil)
     }
 }
+
+/// A value stored in JSON as the text a user types for it (a schedule `cosine:0`, a
+/// baseline `blur:8`), so result files read like the command line that made them.
+public protocol CodableAsText: Codable, CustomStringConvertible {
+    init(text: String) throws
+}
+
+extension CodableAsText {
+    public init(from decoder: Decoder) throws {
+        try self.init(text: try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import LoupeData
 import LoupeReport
 import LoupeTensor
@@ -46,6 +47,14 @@ public enum Render {
         let scale: Float = m > 0 ? 0.5 / m : 0
         let normalized = try Tensor(shape: [1] + t.shape, scalars: values.map { 0.5 + $0 * scale })
         return try Image.images(from: normalized)[0]
+    }
+
+    /// The input [1, C, H, W] a map explains, saved as `input.png` in the run folder; the
+    /// picture is returned for overlays.
+    static func writeInput(_ input: Tensor, to folder: RunFolder) throws -> Image {
+        let shown = try image(try input.reshaped(Array(input.shape.dropFirst())))
+        try folder.write(Data(try shown.pngData()), to: "input.png")
+        return shown
     }
 
     /// An image [C, H, W] in [0, 1] as an Image.

@@ -7,9 +7,7 @@ import XCTest
 /// A method that lives only in this test target: the image itself, summed over channels.
 /// Adding a method to Loupe is this much: one type and one registration line.
 struct InputAsMap: AttributionMethod {
-    let name = "input"
-    let summary = "the pixels themselves"
-    let signed = true
+    let about = AttributionMethodInfo("input", signed: true, "the pixels themselves")
 
     func attribute(_ image: Tensor, target: Int, context: Attributor) throws -> AttributionMap {
         try context.checkTarget(target)

@@ -3,10 +3,7 @@
 public struct AttackResult: Codable, Sendable, Equatable {
     /// The run folder and its images, as paths they have once the run is finished.
     public struct Files: Codable, Sendable, Equatable {
-        public var run: String
-        public var original: String
-        public var adversarial: String
-        public var perturbation: String
+        public var run, original, adversarial, perturbation: String
     }
 
     public var files: Files

@@ -6,9 +6,7 @@ import LoupeReport
 public struct TrainResult: Codable, Sendable, Equatable {
     public struct Epoch: Codable, Sendable, Equatable {
         public var epoch: Int
-        public var loss: Double
-        public var accuracy: Double
-        public var seconds: Double
+        public var loss, accuracy, seconds: Double
         @EncodedNull public var testAccuracy: Double?
 
         enum CodingKeys: String, CodingKey {

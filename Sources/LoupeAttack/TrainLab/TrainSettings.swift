@@ -1,4 +1,5 @@
 import LoupeNN
+import LoupeReport
 
 /// What `loupe train` does: a fresh run (architecture, data, optimizer, schedule, an
 /// optional adversary) or, with `resume`, the checkpoint's own run continued. Left nil,
@@ -96,14 +97,6 @@ public struct TrainSettings: Codable, Sendable, Equatable {
 
 extension Trainer.OptimizerKind: Codable {}
 
-/// Stored as the spelling `LearningRateSchedule.parse` reads.
-extension LearningRateSchedule: Codable {
-    public init(from decoder: Decoder) throws {
-        self = try LearningRateSchedule.parse(try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
+extension LearningRateSchedule: CodableAsText {
+    public init(text: String) throws { self = try LearningRateSchedule.parse(text) }
 }

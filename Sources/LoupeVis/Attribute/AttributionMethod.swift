@@ -4,12 +4,29 @@ import LoupeTensor
 /// and one entry point. The shared plumbing (the model, the settings, gradients of the
 /// target logit in batches, checks) is the `Attributor` it is handed.
 public protocol AttributionMethod: Sendable {
-    /// The name users type (`--method`), and the stem of its files and JSON entries.
-    var name: String { get }
-    /// One line for the help text: what the map is, and whose paper.
-    var summary: String { get }
-    /// Whether the 2-D map keeps a sign (diverging colormap) or is a magnitude.
-    var signed: Bool { get }
-    /// The map for class `target` of one image [1, C, H, W].
+    /// What the method is called and what kind of map it draws.
+    var about: AttributionMethodInfo { get }
+    /// The map for class `target` of one image [1, C, H, W], already checked by the
+    /// `Attributor` that hands itself over as `context`.
     func attribute(_ image: Tensor, target: Int, context: Attributor) throws -> AttributionMap
+}
+
+/// How a method presents itself: to the CLI, the help text and the report.
+public struct AttributionMethodInfo: Sendable, Equatable {
+    /// The name users type (`--method`), and the stem of its files and JSON entries.
+    public let name: String
+    /// Whether the 2-D map keeps a sign (diverging colormap) or is a magnitude.
+    public let signed: Bool
+    /// One line for the help text: what the map is, and whose paper.
+    public let summary: String
+
+    public init(_ name: String, signed: Bool, _ summary: String) {
+        (self.name, self.signed, self.summary) = (name, signed, summary)
+    }
+}
+
+extension AttributionMethod {
+    public var name: String { about.name }
+    public var summary: String { about.summary }
+    public var signed: Bool { about.signed }
 }

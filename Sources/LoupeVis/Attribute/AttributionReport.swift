@@ -13,9 +13,7 @@ public enum AttributionReport {
         result.command = command
         let cmap = attribution.colormap.colormap
         let (index, className) = (result.target.index, result.target.name)
-        let input = attribution.input
-        let shown = try Render.image(try input.reshaped(Array(input.shape.dropFirst())))
-        try folder.write(Data(try shown.pngData()), to: "input.png")
+        let shown = try Render.writeInput(attribution.input, to: folder)
         var cells: [(path: String, caption: String)] = [("input.png", "input · target \(index) \(className)")]
         for (i, map) in attribution.maps.enumerated() {
             let entry = result.attributions[i]

@@ -1,3 +1,4 @@
+import LoupeReport
 import LoupeTensor
 
 /// A reference image: a constant (black, gray, white) or the image blurred. Written in
@@ -43,13 +44,6 @@ public enum Baseline: Sendable, Equatable {
     }
 }
 
-extension Baseline: Codable {
-    public init(from decoder: Decoder) throws {
-        self = try Baseline.parse(try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
+extension Baseline: CodableAsText {
+    public init(text: String) throws { self = try Baseline.parse(text) }
 }

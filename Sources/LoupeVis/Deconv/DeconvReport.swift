@@ -10,9 +10,7 @@ public enum DeconvReport {
     public static func write(_ lab: DeconvLab, to folder: RunFolder, command: String) throws -> MapsLine {
         var result = lab.result
         result.command = command
-        let input = lab.input
-        let shown = try Render.image(try input.reshaped(Array(input.shape.dropFirst())))
-        try folder.write(Data(try shown.pngData()), to: "input.png")
+        let shown = try Render.writeInput(lab.input, to: folder)
         var cells: [(path: String, caption: String)] = [("input.png", "input")]
         for (i, rec) in lab.reconstructions.enumerated() {
             let entry = result.reconstructions[i]

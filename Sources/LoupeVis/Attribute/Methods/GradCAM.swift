@@ -8,18 +8,16 @@ public struct GradCAM: AttributionMethod {
 
     public init(plusPlus: Bool) { self.plusPlus = plusPlus }
 
-    public var name: String { plusPlus ? "gradcampp" : "gradcam" }
-    public var summary: String {
-        plusPlus ? "Grad-CAM++ (Chattopadhyay et al. 2018)" : "Grad-CAM at a conv layer, --layer (Selvaraju et al. 2017)"
+    public var about: AttributionMethodInfo {
+        plusPlus ? AttributionMethodInfo("gradcampp", signed: false, "Grad-CAM++ (Chattopadhyay et al. 2018)")
+            : AttributionMethodInfo("gradcam", signed: false, "Grad-CAM at a conv layer, --layer (Selvaraju et al. 2017)")
     }
-    public let signed = false
 
     /// Grad-CAM (Selvaraju et al. 2017): weights α_k = mean over positions of ∂score/∂A_k
     /// at a conv layer's activation A; map = ReLU(Σ_k α_k A_k), upsampled bilinearly to
     /// the input. Grad-CAM++ (Chattopadhyay et al. 2018) weights each position's positive
     /// gradient by g² / (2g² + Σ_ab A_ab·g³), its closed form for an exponentiated score.
     public func attribute(_ image: Tensor, target: Int, context: Attributor) throws -> AttributionMap {
-        try context.checkImage(image)
         try context.checkTarget(target)
         let model = context.model
         let layer = try context.settings.layer.map { try model.resolveLayer($0) } ?? Self.defaultLayer(of: model)

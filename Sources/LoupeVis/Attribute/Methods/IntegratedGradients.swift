@@ -13,14 +13,11 @@ import LoupeTensor
 /// uniform: from a black baseline most of a photo's logit appears within a few
 /// percent of the path, where a uniform grid of 64 steps misses ~10% of it.
 public struct IntegratedGradients: AttributionMethod {
-    public let name = "ig"
-    public let summary = "Integrated Gradients, its completeness error reported (Sundararajan et al. 2017)"
-    public let signed = true
+    public let about = AttributionMethodInfo("ig", signed: true, "Integrated Gradients, its completeness error reported (Sundararajan et al. 2017)")
 
     public init() {}
 
     public func attribute(_ image: Tensor, target: Int, context: Attributor) throws -> AttributionMap {
-        try context.checkImage(image)
         let settings = context.settings
         let m = settings.steps
         guard m >= 1 else { throw VisError.invalid("Integrated Gradients needs at least 1 step") }

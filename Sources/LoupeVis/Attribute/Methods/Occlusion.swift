@@ -2,9 +2,7 @@ import LoupeNN
 import LoupeTensor
 
 public struct Occlusion: AttributionMethod {
-    public let name = "occlusion"
-    public let summary = "how much the score drops when a patch is hidden (Zeiler & Fergus 2014)"
-    public let signed = true
+    public let about = AttributionMethodInfo("occlusion", signed: true, "how much the score drops when a patch is hidden (Zeiler & Fergus 2014)")
 
     public init() {}
 
@@ -14,7 +12,6 @@ public struct Occlusion: AttributionMethod {
     /// it hurts the class). Patch positions run from 0 in steps of `stride`, plus a last
     /// one flush with the far edge so every pixel is covered.
     public func attribute(_ image: Tensor, target: Int, context: Attributor) throws -> AttributionMap {
-        try context.checkImage(image)
         try context.checkTarget(target)
         let settings = context.settings
         let (c, h, w) = (image.shape[1], image.shape[2], image.shape[3])

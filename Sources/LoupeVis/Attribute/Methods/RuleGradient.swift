@@ -9,15 +9,13 @@ public struct RuleGradient: AttributionMethod {
 
     public init(rule: ReLURule) { self.rule = rule }
 
-    public var name: String { rule.rawValue }
-    public var summary: String {
+    public var about: AttributionMethodInfo {
         switch rule {
-        case .guided: return "guided backprop of the class score (Springenberg et al. 2015)"
-        case .deconvnet: return "the DeconvNet rule applied to the class score (Zeiler & Fergus 2014)"
-        case .gradient: return "the plain gradient, max over color channels"
+        case .guided: return .init("guided", signed: false, "guided backprop of the class score (Springenberg et al. 2015)")
+        case .deconvnet: return .init("deconvnet", signed: false, "the DeconvNet rule applied to the class score (Zeiler & Fergus 2014)")
+        case .gradient: return .init("gradient", signed: false, "the plain gradient, max over color channels")
         }
     }
-    public let signed = false
 
     public func attribute(_ image: Tensor, target: Int, context: Attributor) throws -> AttributionMap {
         try context.gradientMap(image, target: target, rule: rule, as: self)

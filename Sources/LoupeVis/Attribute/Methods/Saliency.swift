@@ -2,9 +2,7 @@ import LoupeTensor
 
 /// Gradient saliency (Simonyan et al. 2014): max over color channels of |∂score/∂x|.
 public struct Saliency: AttributionMethod {
-    public let name = "saliency"
-    public let summary = "|gradient|, max over color channels (Simonyan et al. 2014)"
-    public let signed = false
+    public let about = AttributionMethodInfo("saliency", signed: false, "|gradient|, max over color channels (Simonyan et al. 2014)")
 
     public init() {}
 

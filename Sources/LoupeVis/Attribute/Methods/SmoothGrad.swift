@@ -3,14 +3,11 @@ import LoupeTensor
 /// SmoothGrad (Smilkov et al. 2017): the gradient averaged over `samples` copies of the
 /// image with Gaussian noise of σ = sigma × (max − min of the image); max-|·| map.
 public struct SmoothGrad: AttributionMethod {
-    public let name = "smoothgrad"
-    public let summary = "gradient averaged over noisy copies of the image (Smilkov et al. 2017)"
-    public let signed = false
+    public let about = AttributionMethodInfo("smoothgrad", signed: false, "gradient averaged over noisy copies of the image (Smilkov et al. 2017)")
 
     public init() {}
 
     public func attribute(_ image: Tensor, target: Int, context: Attributor) throws -> AttributionMap {
-        try context.checkImage(image)
         let settings = context.settings
         guard settings.samples >= 1 else { throw VisError.invalid("SmoothGrad needs at least 1 sample") }
         guard settings.sigma >= 0 else { throw VisError.invalid("SmoothGrad σ must not be negative") }
