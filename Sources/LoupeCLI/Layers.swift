@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import LoupeNN
 
 struct Layers: ParsableCommand {
@@ -21,7 +20,7 @@ struct Layers: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Flag(help: "Print JSON: {\"model\": S, \"layers\": [{\"name\": S, \"shape\": [..]}]}.")
+    @Flag(help: "Print JSON: {\"model\": S, \"layers\": [{\"name\": S, \"shape\": [..], \"receptive_field\": {\"size\": N, \"jump\": N} or null}]}.")
     var json = false
 
     func run() throws {
@@ -33,24 +32,7 @@ struct Layers: ParsableCommand {
         } else {
             model = try modelOptions.loadAllowingRandomWeights(quiet: true)  // shapes only
         }
-        let layers = try model.layers()
-        let fields = try layers.map { try model.receptiveField(at: $0.name) }
-        if json {
-            try printJSON(["model": model.name, "layers": zip(layers, fields).map { layer, field in
-                ["name": layer.name, "shape": layer.shape,
-                 "receptive_field": field.map { ["size": $0.x.size, "jump": $0.x.jump] as Any } ?? NSNull()] as [String: Any]
-            }])
-        } else {
-            let width = layers.map(\.name.count).max() ?? 0
-            let shapes = layers.map { $0.shape.map(String.init).joined(separator: "×") }
-            let shapeWidth = shapes.map(\.count).max() ?? 0
-            print("layer".padding(toLength: width + 2, withPad: " ", startingAt: 0)
-                  + "shape".padding(toLength: shapeWidth + 2, withPad: " ", startingAt: 0) + "receptive field")
-            for ((name, _), (shape, field)) in zip(layers, zip(shapes, fields)) {
-                print(name.padding(toLength: width + 2, withPad: " ", startingAt: 0)
-                      + shape.padding(toLength: shapeWidth + 2, withPad: " ", startingAt: 0)
-                      + (field.map { "\($0)" } ?? "whole image"))
-            }
-        }
+        let result = try LayersResult(model: model)
+        if json { try printJSON(result) } else { print(result.table(), terminator: "") }
     }
 }

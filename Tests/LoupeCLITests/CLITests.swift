@@ -78,6 +78,17 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(sizes, [3, 3, 4, 8, 8, 10, nil, nil, nil, nil])
     }
 
+    /// fashion-cnn's names ("0"…"9") are shorter than "layer" and its widest shape is
+    /// 1×32×28×28 (10 characters): the header pads to the rows, two spaces between columns.
+    func testLayersTableHeaderLinesUpWithShortNames() throws {
+        let r = try LoupeBinary.run(["layers", "--model", "fashion-cnn"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "layer  shape       receptive field")
+        XCTAssertEqual(lines.dropFirst().first, "0      1×32×28×28  3 px (units 1 px apart)")
+        XCTAssertEqual(lines.last, "9      1×10        whole image")
+    }
+
     func testClassifyJSONHasExactlyTheDocumentedShape() throws {
         let photo = Assets.photo("coffee.png").path
         guard FileManager.default.fileExists(atPath: photo) else { throw XCTSkip("run `make assets`") }

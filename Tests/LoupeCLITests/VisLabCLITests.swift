@@ -12,6 +12,8 @@ final class VisLabCLITests: XCTestCase {
             (["visualize", "--objective", "blocks.8:1", "--param", "fourier"], ["fft", "pixel"]),
             (["deconv", "x.png", "--layer", "blocks.8", "--rule", "deconvnet,guidd"], ["gradient", "deconvnet", "guided"]),
             (["deconv", "x.png", "--layer", "blocks.8", "--keep", "all"], ["unit", "map"]),
+            (["exemplars", "--layer", "3", "--channel", "0", "--data", "fashion-mnist", "--rule", "guidd"],
+             ["gradient", "deconvnet", "guided"]),
             (["visualize", "--objective", "blocks.8:1", "--optimizer", "lbfgs"], ["adam", "sgd"]),
             (["visualize", "--objective", "blocks.8:1", "--transforms", "some"], ["standard", "none"]),
         ]

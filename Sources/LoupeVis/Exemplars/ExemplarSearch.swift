@@ -3,52 +3,6 @@ import LoupeData
 import LoupeNN
 import LoupeTensor
 
-/// Images to scan for a unit's top activations, loaded a batch at a time.
-public struct ExemplarSource {
-    public let name: String
-    public let count: Int
-    /// The images at these indices as model input [B, C, H, W] in [0, 1].
-    public let load: ([Int]) throws -> Tensor
-    /// A caption for image i (its file or its label).
-    public let caption: (Int) -> String
-
-    public init(name: String, count: Int, load: @escaping ([Int]) throws -> Tensor, caption: @escaping (Int) -> String) {
-        (self.name, self.count, self.load, self.caption) = (name, count, load, caption)
-    }
-
-    /// Labeled images (Fashion-MNIST, …) already in memory.
-    public static func labeled(_ data: LabeledImages, name: String) -> ExemplarSource {
-        ExemplarSource(name: name, count: data.count, load: { try data.batch($0).images },
-                       caption: { i in "#\(i) \(data.classes[data.labels[i]])" })
-    }
-
-    /// The Fashion-MNIST test split from the Debian package's folder.
-    public static func fashionMNIST(split: String = "test") throws -> ExemplarSource {
-        let data = try IDXDataset.load(folder: IDXDataset.fashionMNISTFolder, split: split,
-                                       classes: IDXDataset.fashionMNISTClasses)
-        return labeled(data, name: "fashion-mnist:\(split)")
-    }
-
-    /// Image files (PNG/JPEG), prepared as `model.input(from:)` does.
-    public static func files(_ paths: [String], model: Model, name: String) -> ExemplarSource {
-        ExemplarSource(name: name, count: paths.count, load: { indices in
-            try Tensor.concat(indices.map { try model.input(from: try Image.load(path: paths[$0])) }, axis: 0)
-        }, caption: { (paths[$0] as NSString).lastPathComponent })
-    }
-
-    /// Every PNG/JPEG in `folder` (not recursive), sorted by name.
-    public static func folder(_ folder: String, model: Model) throws -> ExemplarSource {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
-            throw VisError.invalid("\(folder): no such image folder")
-        }
-        let names = try FileManager.default.contentsOfDirectory(atPath: folder)
-            .filter { ["png", "jpg", "jpeg"].contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
-        guard !names.isEmpty else { throw VisError.invalid("\(folder): no PNG or JPEG images in the folder") }
-        return files(names.map { (folder as NSString).appendingPathComponent($0) }, model: model, name: folder)
-    }
-}
-
 /// One of a unit's top images with its DeconvNet reconstruction.
 public struct Exemplar {
     public let index: Int
