@@ -11,9 +11,6 @@ public struct Prediction: Codable, Equatable, Sendable {
     public init(index: Int, name: String, logit: Float, probability: Float) {
         (self.index, self.name, self.logit, self.probability) = (index, name, logit, probability)
     }
-
-    /// The shape `--json` prints everywhere a top-k list appears.
-    public var json: [String: Any] { ["index": index, "name": name, "logit": Double(logit), "probability": Double(probability)] }
 }
 
 extension Model {
