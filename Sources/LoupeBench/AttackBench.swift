@@ -13,11 +13,7 @@ struct BenchAttack: ParsableCommand {
         commandName: "attack",
         abstract: "PGD step on EfficientNet-Lite0 (batch 8, 224 px) and PGD-20 over Fashion-MNIST test on fashion-cnn.")
 
-    @Flag(help: "Print one JSON object instead of lines.")
-    var json = false
-
-    @Option(help: "Timed PGD steps on EfficientNet-Lite0 (the median is reported).")
-    var repetitions = 5
+    @OptionGroup var output: BenchOutputOptions
 
     @Option(help: "Fashion-MNIST test images for PGD-20 (0 skips it).")
     var limit = 10_000
@@ -45,7 +41,7 @@ struct BenchAttack: ParsableCommand {
             // One step of run() is forward+backward, a forward of the final iterate and a
             // forward for the final prediction; time the gradient pass alone as well.
             var times: [Double] = []
-            for _ in 0..<repetitions {
+            for _ in 0..<output.repetitions(default: 5) {
                 let t = Date()
                 _ = try model.inputGradient(x) { pass in
                     guard let out = pass.output else { throw ValidationError("no logits") }
@@ -55,7 +51,7 @@ struct BenchAttack: ParsableCommand {
             }
             let median = times.sorted()[times.count / 2]
             result["lite0_pgd_step_images_per_second"] = 8 / median
-            if !json { print(String(format: "PGD step, EfficientNet-Lite0, batch 8, 224 px: %.1f images/s", 8 / median)) }
+            if !output.json { print(String(format: "PGD step, EfficientNet-Lite0, batch 8, 224 px: %.1f images/s", 8 / median)) }
         }
         if limit > 0 {
             let model = try fashionModel.map { try Zoo.load($0) } ?? Zoo.architecture("fashion-cnn", seed: 0)
@@ -75,11 +71,11 @@ struct BenchAttack: ParsableCommand {
                 }
                 let seconds = Date().timeIntervalSince(t)
                 perBatch["\(b)"] = seconds
-                if !json { print(String(format: "PGD-20, fashion-cnn, %d images, batch %d: %.1f s", data.count, b, seconds)) }
+                if !output.json { print(String(format: "PGD-20, fashion-cnn, %d images, batch %d: %.1f s", data.count, b, seconds)) }
             }
             result["fashion_pgd20_seconds"] = perBatch
             result["fashion_pgd20_images"] = data.count
         }
-        if json { try printJSON(result) }
+        if output.json { try printJSON(result) }
     }
 }

@@ -27,18 +27,14 @@ struct BenchKernels: ParsableCommand {
         abstract: "Conv kernels (forward + input gradient, batch 8, 2 threads) against SGEMM 1024³."
     )
 
-    @Flag(help: "Print one JSON object instead of a table.")
-    var json = false
-
-    @Option(help: "Timed repetitions per kernel (the minimum is reported).")
-    var repetitions = 10
+    @OptionGroup var output: BenchOutputOptions
 
     @Option(help: "Only the kernels whose name contains this text (SGEMM is always measured).")
     var only: String?
 
     func run() throws {
-        let report = try KernelBench.run(repetitions: repetitions, only: only)
-        print(json ? report.json : report.table)
+        let report = try KernelBench.run(repetitions: output.repetitions(default: 10), only: only)
+        print(output.json ? report.json : report.table)
     }
 }
 
@@ -49,14 +45,10 @@ struct BenchWorkloads: ParsableCommand {
         discussion: "`make bench` runs these interleaved with their PyTorch twins (bench/run.py)."
     )
 
-    @Flag(help: "Print one JSON object instead of a table.")
-    var json = false
+    @OptionGroup var output: BenchOutputOptions
 
     @Option(help: "Comma-separated workloads to run (default: all): \(WorkloadBench.names.joined(separator: ", ")).")
     var only: String?
-
-    @Option(help: "Timed runs per workload (fewer when they exceed --budget seconds).")
-    var repetitions = 5
 
     @Option(help: "Seconds of timed runs after which a workload stops repeating.")
     var budget = 20.0
@@ -72,7 +64,7 @@ struct BenchWorkloads: ParsableCommand {
 
     func run() throws {
         var options = WorkloadBench.Options()
-        options.repetitions = repetitions
+        options.repetitions = output.repetitions(default: 5)
         options.budgetSeconds = budget
         options.threads = threads
         options.pgdImages = images
@@ -81,12 +73,12 @@ struct BenchWorkloads: ParsableCommand {
         for name in names ?? [] where !WorkloadBench.names.contains(name) {
             throw ValidationError("unknown workload '\(name)'; workloads: \(WorkloadBench.names.joined(separator: ", "))")
         }
-        guard threads >= 1, repetitions >= 1, images >= 1 else {
-            throw ValidationError("--threads, --repetitions and --images must be at least 1")
+        guard threads >= 1, images >= 1 else {
+            throw ValidationError("--threads and --images must be at least 1")
         }
         let results = try WorkloadBench.run(only: names, options: options) { line in
             if verbose { FileHandle.standardError.write(Data((line + "\n").utf8)) }
         }
-        print(json ? WorkloadBench.json(results, threads: threads) : WorkloadBench.table(results))
+        print(output.json ? WorkloadBench.json(results, threads: threads) : WorkloadBench.table(results))
     }
 }

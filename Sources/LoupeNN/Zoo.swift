@@ -62,20 +62,19 @@ public enum Zoo {
     }
 
     /// fashion-cnn: two 3×3 conv/ReLU/max-pool stages and two linear layers.
-    public static let fashionCNN = SequentialSpec(name: "fashion-cnn", preset: .fashionMNIST, layers: [
-        .conv(out: 32, kernel: 3, stride: 1, padding: 1, dilation: 1, groups: 1, bias: true), .relu,
-        .maxpool(kernel: 2, stride: 2, padding: 0),
-        .conv(out: 64, kernel: 3, stride: 1, padding: 1, dilation: 1, groups: 1, bias: true), .relu,
-        .maxpool(kernel: 2, stride: 2, padding: 0),
-        .flatten, .linear(out: 128, bias: true), .relu, .linear(out: 10, bias: true),
-    ])
+    public static let fashionCNN = twoStageCNN(name: "fashion-cnn", kernel: 3, hidden: 128)
 
     /// fashion-cnn-large: Madry et al.'s MNIST network (5×5 convs, 1024 hidden units).
-    public static let fashionCNNLarge = SequentialSpec(name: "fashion-cnn-large", preset: .fashionMNIST, layers: [
-        .conv(out: 32, kernel: 5, stride: 1, padding: 2, dilation: 1, groups: 1, bias: true), .relu,
-        .maxpool(kernel: 2, stride: 2, padding: 0),
-        .conv(out: 64, kernel: 5, stride: 1, padding: 2, dilation: 1, groups: 1, bias: true), .relu,
-        .maxpool(kernel: 2, stride: 2, padding: 0),
-        .flatten, .linear(out: 1024, bias: true), .relu, .linear(out: 10, bias: true),
-    ])
+    public static let fashionCNNLarge = twoStageCNN(name: "fashion-cnn-large", kernel: 5, hidden: 1024)
+
+    /// Two stages of a k×k conv (32, then 64 channels, padded to keep the size), ReLU and
+    /// 2×2 max-pool, then a hidden linear layer with ReLU and the 10 Fashion-MNIST logits.
+    private static func twoStageCNN(name: String, kernel: Int, hidden: Int) -> SequentialSpec {
+        let stages: [SequentialSpec.Layer] = [32, 64].flatMap { channels in
+            [.conv(out: channels, kernel: kernel, stride: 1, padding: kernel / 2, dilation: 1, groups: 1, bias: true),
+             .relu, .maxpool(kernel: 2, stride: 2, padding: 0)]
+        }
+        let head: [SequentialSpec.Layer] = [.flatten, .linear(out: hidden, bias: true), .relu, .linear(out: 10, bias: true)]
+        return SequentialSpec(name: name, preset: .fashionMNIST, layers: stages + head)
+    }
 }

@@ -27,6 +27,22 @@ func parallelChunks(_ n: Int, scratch count: Int, _ body: (Range<Int>, UnsafeMut
     }
 }
 
+/// Runs `run(item, scratch, parallel)` for items 0..<n. A lone item gets every worker
+/// (`parallel` true: its GEMM and im2col/col2im split the work); several are split into
+/// one chunk per worker that runs its items serially on its own scratch of `count` floats.
+@inline(__always)
+func forEachConvItem(_ n: Int, scratch count: Int, _ run: (Int, UnsafeMutablePointer<Float>, Bool) -> Void) {
+    if n == 1 {
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(count, 1))
+        defer { scratch.deallocate() }
+        run(0, scratch, true)
+        return
+    }
+    parallelChunks(n, scratch: count) { range, scratch in
+        for item in range { run(item, scratch, false) }
+    }
+}
+
 /// Runs `body` over channel ranges, one per worker (a lone unit's im2col/col2im).
 @inline(__always)
 func parallelChannels(_ channels: Int, _ body: (Range<Int>) -> Void) {
@@ -115,15 +131,7 @@ func convGather(
         }
     }
 
-    if items == 1 {
-        let col = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(colCount, 1))
-        defer { col.deallocate() }
-        run(0, col: col, parallel: true)
-        return
-    }
-    parallelChunks(items, scratch: colCount) { range, col in
-        for item in range { run(item, col: col, parallel: false) }
-    }
+    forEachConvItem(items, scratch: colCount, run)
 }
 
 /// dx[n, g] = col2im(W_gᵀ · dy[n, g]): the adjoint of `convGather` (scatter form), added
@@ -159,15 +167,7 @@ func convScatter(
         }
     }
 
-    if units == 1 {
-        let col = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(colCount, 1))
-        defer { col.deallocate() }
-        run(0, col: col, parallel: true)
-        return
-    }
-    parallelChunks(units, scratch: colCount) { range, col in
-        for u in range { run(u, col: col, parallel: false) }
-    }
+    forEachConvItem(units, scratch: colCount, run)
 }
 
 /// dx[n, g] = W_gᵀ · dy[n, g] for a pointwise conv, written (not added) straight into dx.
@@ -182,17 +182,10 @@ func pointwiseTransposed(
     let width = pointwiseTileWidth(plane: plane, rows: c)
     let tiles = (plane + width - 1) / width, items = units * tiles
 
-    func run(_ item: Int, parallel: Bool) {
+    forEachConvItem(items, scratch: 0) { item, _, parallel in
         let u = item / tiles, c0 = (item % tiles) * width, cols = Swift.min(width, plane - c0)
         gemm(transA: true, m: c, n: cols, k: m, a: w + (u % groups) * m * c, lda: c,
              b: dy + u * m * plane + c0, ldb: plane, c: dx + u * c * plane + c0, ldc: plane, parallel: parallel)
-    }
-    if items == 1 {
-        run(0, parallel: true)
-        return
-    }
-    parallelChunks(items, scratch: 0) { range, _ in
-        for item in range { run(item, parallel: false) }
     }
 }
 

@@ -67,22 +67,11 @@ enum FFTW {
         planes: Int, h: Int, w: Int, src: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>,
         columnWeight: [Float], op: String
     ) throws {
-        let plan = try plan(forward: true, h: h, w: w, op: op).plan
-        let wc = w / 2 + 1, n = h * w, nc = h * wc * 2
-        Parallel.forEach(planes) { p in
-            let real = allocate(floats: n), complex = allocate(floats: nc)
-            defer { real.deallocate(); complex.deallocate() }
-            let r = real.assumingMemoryBound(to: Float.self), c = complex.assumingMemoryBound(to: Float.self)
+        let n = h * w, nc = h * (w / 2 + 1) * 2
+        try forEachPlane(planes, forward: true, h: h, w: w, op: op) { p, plan, r, c in
             r.update(from: src + p * n, count: n)
-            fftwf_execute_dft_r2c(plan, r, complex.assumingMemoryBound(to: fftwf_complex.self))
-            let out = dst + p * nc
-            for k in 0..<h {
-                for l in 0..<wc {
-                    let i = (k * wc + l) * 2
-                    out[i] = c[i] * columnWeight[l]
-                    out[i + 1] = c[i + 1] * columnWeight[l]
-                }
-            }
+            fftwf_execute_dft_r2c(plan, r, UnsafeMutableRawPointer(c).assumingMemoryBound(to: fftwf_complex.self))
+            weightColumns(c, into: dst + p * nc, h: h, w: w, columnWeight)
         }
     }
 
@@ -99,21 +88,10 @@ enum FFTW {
         planes: Int, h: Int, w: Int, src: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>,
         columnWeight: [Float], op: String
     ) throws {
-        let plan = try plan(forward: false, h: h, w: w, op: op).plan
         let wc = w / 2 + 1, n = h * w, nc = h * wc * 2
         let selfConjugate = w % 2 == 0 ? [0, w / 2] : [0]
-        Parallel.forEach(planes) { p in
-            let real = allocate(floats: n), complex = allocate(floats: nc)
-            defer { real.deallocate(); complex.deallocate() }
-            let c = complex.assumingMemoryBound(to: Float.self)
-            let input = src + p * nc
-            for k in 0..<h {
-                for l in 0..<wc {
-                    let i = (k * wc + l) * 2
-                    c[i] = input[i] * columnWeight[l]
-                    c[i + 1] = input[i + 1] * columnWeight[l]
-                }
-            }
+        try forEachPlane(planes, forward: false, h: h, w: w, op: op) { p, plan, r, c in
+            weightColumns(src + p * nc, into: c, h: h, w: w, columnWeight)
             for l in selfConjugate {
                 // Pairs (k, H−k) meet in the middle; k = 0 and k = H/2 pair with themselves.
                 for k in 0...(h / 2) {
@@ -126,9 +104,39 @@ enum FFTW {
                     c[b + 1] = -im
                 }
             }
-            let r = real.assumingMemoryBound(to: Float.self)
-            fftwf_execute_dft_c2r(plan, complex.assumingMemoryBound(to: fftwf_complex.self), r)
+            fftwf_execute_dft_c2r(plan, UnsafeMutableRawPointer(c).assumingMemoryBound(to: fftwf_complex.self), r)
             (dst + p * n).update(from: r, count: n)
+        }
+    }
+
+    /// Runs `body(p, plan, real, complex)` for planes 0..<planes in parallel, each on its
+    /// own scratch: an h×w real plane and its h×(w/2 + 1) interleaved complex transform.
+    private static func forEachPlane(
+        _ planes: Int, forward: Bool, h: Int, w: Int, op: String,
+        _ body: (Int, OpaquePointer, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+    ) throws {
+        let plan = try plan(forward: forward, h: h, w: w, op: op).plan
+        let n = h * w, nc = h * (w / 2 + 1) * 2
+        Parallel.forEach(planes) { p in
+            let real = allocate(floats: n), complex = allocate(floats: nc)
+            defer { real.deallocate(); complex.deallocate() }
+            body(p, plan, real.assumingMemoryBound(to: Float.self), complex.assumingMemoryBound(to: Float.self))
+        }
+    }
+
+    /// dst = src with column l of every row of an h×(w/2 + 1) interleaved complex plane
+    /// multiplied by `weight[l]`.
+    @inline(__always)
+    private static func weightColumns(
+        _ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, h: Int, w: Int, _ weight: [Float]
+    ) {
+        let wc = w / 2 + 1
+        for k in 0..<h {
+            for l in 0..<wc {
+                let i = (k * wc + l) * 2
+                dst[i] = src[i] * weight[l]
+                dst[i + 1] = src[i + 1] * weight[l]
+            }
         }
     }
 }

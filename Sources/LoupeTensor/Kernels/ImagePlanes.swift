@@ -30,4 +30,17 @@ struct ImagePlanes {
         s[s.count - trailing - 1] = width
         return s
     }
+
+    /// A zero tensor of `shape` (these planes at their own size) in which `body(src, dst)`
+    /// writes plane c from plane c of `source`. Planes run in parallel, so `body` must
+    /// stay inside the two planes it is given.
+    func map(
+        _ source: Tensor, into shape: [Int], _ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+    ) -> Tensor {
+        var out = Tensor(zeros: shape)
+        let from = source.count / Swift.max(count, 1), to = out.count / Swift.max(count, 1)
+        let p = source.pointer, o = out.mutablePointer
+        Parallel.forEach(count) { c in body(p + c * from, o + c * to) }
+        return out
+    }
 }

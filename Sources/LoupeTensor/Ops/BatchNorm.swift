@@ -77,14 +77,8 @@ extension Tensor {
                     pw[ch] = Float(sumGX)
                     pb[ch] = Float(sumG)
                 }
-                if let weightSlot, needWeight {
-                    KernelPolicy.countWeightGradient()
-                    grads[weightSlot] = dw
-                }
-                if let biasSlot, needBias {
-                    KernelPolicy.countWeightGradient()
-                    grads[biasSlot] = db
-                }
+                Tensor.storeAffineGradients(
+                    dw, db, weightSlot: weightSlot, biasSlot: biasSlot, needs: ctx.needs, in: &grads)
             }
             return grads
         }
@@ -145,8 +139,6 @@ extension Tensor {
         let y = Tensor.record("batch_norm_training", out, inputs: inputs) { g, ctx in
             // With x̂ = (x − μ)·r and the sums over a channel's m values:
             //   dx = w·r·(g − Σg/m − x̂·Σ(g·x̂)/m),  dweight = Σ(g·x̂),  dbias = Σg.
-            let needWeight = weightSlot.map { ctx.needs[$0] } ?? false
-            let needBias = biasSlot.map { ctx.needs[$0] } ?? false
             var dx = ctx.needs[0] ? Tensor(zeros: g.shape) : nil
             var dw = Tensor(zeros: [c]), db = Tensor(zeros: [c])
             let pg = g.pointer, xs = x.pointer, means = stats.mean.pointer, rs = stats.invStd.pointer
@@ -172,14 +164,8 @@ extension Tensor {
             }
             var grads = [Tensor?](repeating: nil, count: ctx.needs.count)
             grads[0] = dx
-            if let weightSlot, needWeight {
-                KernelPolicy.countWeightGradient()
-                grads[weightSlot] = dw
-            }
-            if let biasSlot, needBias {
-                KernelPolicy.countWeightGradient()
-                grads[biasSlot] = db
-            }
+            Tensor.storeAffineGradients(
+                dw, db, weightSlot: weightSlot, biasSlot: biasSlot, needs: ctx.needs, in: &grads)
             return grads
         }
         return (y, batchMean, unbiased)
@@ -225,5 +211,17 @@ extension Tensor {
         guard let t else { return [Float](repeating: value, count: channels) }
         try checkChannelVector(t, name, channels: channels, input: input, op: op)
         return t.scalars
+    }
+
+    /// Puts dweight and dbias in the gradient slots of the weight and bias inputs, for
+    /// those that were given and that the tape asks for.
+    private static func storeAffineGradients(
+        _ dw: Tensor, _ db: Tensor, weightSlot: Int?, biasSlot: Int?, needs: [Bool], in grads: inout [Tensor?]
+    ) {
+        for (slot, grad) in [(weightSlot, dw), (biasSlot, db)] {
+            guard let slot, needs[slot] else { continue }
+            KernelPolicy.countWeightGradient()
+            grads[slot] = grad
+        }
     }
 }

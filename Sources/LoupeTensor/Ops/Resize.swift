@@ -33,10 +33,7 @@ extension Tensor {
         }
         let (h, w) = (planes.height, planes.width)
         let rows = LinearTap.table(from: h, to: height), cols = LinearTap.table(from: w, to: width)
-        var out = Tensor(zeros: ImagePlanes.replacing(shape, height: height, width: width))
-        let p = pointer, o = out.mutablePointer
-        Parallel.forEach(planes.count) { c in
-            let src = p + c * h * w, dst = o + c * height * width
+        let out = planes.map(self, into: ImagePlanes.replacing(shape, height: height, width: width)) { src, dst in
             for (y, r) in rows.enumerated() {
                 let top = src + r.i0 * w, bottom = src + r.i1 * w
                 for (x, t) in cols.enumerated() {
@@ -48,11 +45,8 @@ extension Tensor {
         }
         let inShape = shape
         return Tensor.record("resizedBilinear", out, inputs: [self]) { g, _ in
-            var dx = Tensor(zeros: inShape)
-            let pg = g.pointer, pd = dx.mutablePointer
             // Scatter-add stays inside one plane, so planes can run in parallel.
-            Parallel.forEach(planes.count) { c in
-                let src = pg + c * height * width, dst = pd + c * h * w
+            [planes.map(g, into: inShape) { src, dst in
                 for (y, r) in rows.enumerated() {
                     let top = dst + r.i0 * w, bottom = dst + r.i1 * w
                     for (x, t) in cols.enumerated() {
@@ -64,8 +58,7 @@ extension Tensor {
                         bottom[t.i1] += t.w1 * gb
                     }
                 }
-            }
-            return [dx]
+            }]
         }
     }
 }

@@ -38,10 +38,7 @@ extension Tensor {
             }
         }
         let rows = sources(h, dy), cols = sources(w, dx)
-        var out = Tensor(zeros: shape)
-        let p = pointer, o = out.mutablePointer
-        Parallel.forEach(planes.count) { c in
-            let src = p + c * h * w, dst = o + c * h * w
+        return planes.map(self, into: shape) { src, dst in
             for y in 0..<h {
                 let sy = rows[y]
                 for x in 0..<w {
@@ -50,6 +47,5 @@ extension Tensor {
                 }
             }
         }
-        return out
     }
 }

@@ -5,8 +5,7 @@ extension Tensor {
     public func softmax(axis: Int = -1) throws -> Tensor {
         let ax = try resolveAxis(axis, op: "softmax")
         let y = rowwise(ax) { row, out, n, stride in
-            var m = -Float.infinity
-            for j in 0..<n { m = Swift.max(m, row[j * stride]) }
+            let m = rowMax(row, n, stride)
             var total: Float = 0
             for j in 0..<n { out[j * stride] = Foundation.exp(row[j * stride] - m); total += out[j * stride] }
             for j in 0..<n { out[j * stride] /= total }
@@ -25,8 +24,7 @@ extension Tensor {
     public func logSoftmax(axis: Int = -1) throws -> Tensor {
         let ax = try resolveAxis(axis, op: "logSoftmax")
         let y = rowwise(ax) { row, out, n, stride in
-            var m = -Float.infinity
-            for j in 0..<n { m = Swift.max(m, row[j * stride]) }
+            let m = rowMax(row, n, stride)
             var total: Float = 0
             for j in 0..<n { total += Foundation.exp(row[j * stride] - m) }
             let lse = m + Foundation.log(total)
@@ -97,4 +95,13 @@ extension Tensor {
         }
         return out
     }
+}
+
+/// The largest of a row's n values, `stride` apart: softmax subtracts it before exp so
+/// that no term overflows.
+@inline(__always)
+private func rowMax(_ row: UnsafePointer<Float>, _ n: Int, _ stride: Int) -> Float {
+    var m = -Float.infinity
+    for j in 0..<n { m = Swift.max(m, row[j * stride]) }
+    return m
 }

@@ -33,10 +33,7 @@ extension Tensor {
             height: planes.height, width: planes.width,
             angle: angle, scale: scale, translateX: translateX, translateY: translateY)
         let (h, w) = (planes.height, planes.width)
-        var out = Tensor(zeros: shape)
-        let p = pointer, o = out.mutablePointer
-        Parallel.forEach(planes.count) { c in
-            let src = p + c * h * w, dst = o + c * h * w
+        let out = planes.map(self, into: shape) { src, dst in
             for q in 0..<(h * w) {
                 var v: Float = 0
                 for k in 0..<4 {
@@ -48,18 +45,14 @@ extension Tensor {
         }
         let inShape = shape
         return Tensor.record("affineWarp", out, inputs: [self]) { g, _ in
-            var dx = Tensor(zeros: inShape)
-            let pg = g.pointer, pd = dx.mutablePointer
-            Parallel.forEach(planes.count) { c in
-                let src = pg + c * h * w, dst = pd + c * h * w
+            [planes.map(g, into: inShape) { src, dst in
                 for q in 0..<(h * w) {
                     for k in 0..<4 {
                         let (i, wt) = taps[q, k]
                         if i >= 0 { dst[i] += wt * src[q] }
                     }
                 }
-            }
-            return [dx]
+            }]
         }
     }
 }
