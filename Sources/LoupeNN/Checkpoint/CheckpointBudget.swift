@@ -26,7 +26,8 @@ struct CheckpointBudget {
             throw LimitError(subject, "shape \(shape) has more elements than memory can address")
         }
         guard count <= limits.maxTensorElements else {
-            throw LimitError(subject, "shape \(shape) has \(count) elements, more than the limit of \(limits.maxTensorElements)")
+            throw LimitError(subject, "shape \(shape) has \(count) elements, more than the limit of "
+                + "\(limits.maxTensorElements)\(Self.hint)")
         }
         guard let after = CheckedSize.add(tensorBytes, bytes), after <= total else {
             throw LimitError.bytes(subject, "with the tensors before it, materializing shape \(shape)",

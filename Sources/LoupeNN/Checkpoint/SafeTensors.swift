@@ -183,7 +183,7 @@ public func saveSafeTensors(_ state: StateDict, path: String, metadata: [String:
 
 /// Reads a `.safetensors` file (whatever its first bytes; `loadCheckpoint` guesses).
 public func loadSafeTensors(path: String, limits: ResourceLimits = .default) throws -> StateDict {
-    guard FileManager.default.fileExists(atPath: path) else { throw CheckpointError.fileNotFound(path) }
+    try checkCheckpointFile(path)
     let data: Data
     do {
         data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeData
 import LoupeTensor
 import ZIPFoundation
 
@@ -163,11 +164,7 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
 /// is PyTorch ≥ 1.6, a pickle (0x80) is PyTorch's legacy format, anything else must be
 /// `.safetensors`. Whatever sizes the file declares, it allocates within `limits`.
 public func loadCheckpoint(path: String, limits: ResourceLimits = .default) throws -> StateDict {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-        throw CheckpointError.fileNotFound(path)
-    }
-    guard !isDirectory.boolValue else { throw CheckpointError.unreadable(file: path, reason: "it is a directory") }
+    try checkCheckpointFile(path)
     let data: Data
     do {
         data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
@@ -176,6 +173,15 @@ public func loadCheckpoint(path: String, limits: ResourceLimits = .default) thro
     }
     return try decodeCheckpoint(data, name: path, limits: limits) {
         try Archive(url: URL(fileURLWithPath: path), accessMode: .read, pathEncoding: nil)
+    }
+}
+
+/// Missing files, directories and devices (`/dev/zero` would be read forever) are named as such.
+func checkCheckpointFile(_ path: String) throws {
+    switch InputFileProblem.check(path) {
+    case nil: return
+    case .missing?: throw CheckpointError.fileNotFound(path)
+    case let problem?: throw CheckpointError.unreadable(file: path, reason: problem.description)
     }
 }
 
