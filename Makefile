@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev libfftw3-dev libpng-dev libjpeg62-turbo-dev zlib
 # Only the tests need a browser (they open generated reports in headless Chromium).
 TEST_APT_PACKAGES := chromium
 
-.PHONY: deps test-deps apt build test bench bench-setup assets weights photos demo recipes
+.PHONY: deps test-deps apt build test bench bench-setup assets weights photos demo recipes fuzz
 
 # Installs the Debian packages Loupe links against, only when one is missing.
 deps:
@@ -62,3 +62,10 @@ BENCH_VENV := $${LOUPE_HOME:-$$HOME/.cache/loupe}/bench-venv
 bench-setup:
 	python3 -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/pip install --upgrade pip torch
+
+# libFuzzer on every parser of untrusted input (Fuzz/, a separate package built with
+# -sanitize=fuzzer,address), FUZZ_SECONDS each; crashes land in Tests/Fuzz/regressions,
+# which `make test` replays (FuzzRegressionTests).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh

@@ -17,6 +17,10 @@ let package = Package(
     products: [
         .executable(name: "loupe", targets: ["loupe"]),
         .library(name: "LoupeTensor", targets: ["LoupeTensor"]),
+        // The parsers, for the fuzz targets in Fuzz/ (a separate package that builds them
+        // with -sanitize=fuzzer,address).
+        .library(name: "LoupeData", targets: ["LoupeData"]),
+        .library(name: "LoupeNN", targets: ["LoupeNN"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

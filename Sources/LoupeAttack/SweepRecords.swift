@@ -112,7 +112,12 @@ public struct Shard: Codable, Equatable, Sendable, CustomStringConvertible {
         try self.init(index: i, count: n)
     }
 
-    public func slice(of total: Int) -> Range<Int> { (total * index / count)..<(total * (index + 1) / count) }
+    /// Samples ⌊total·i/n⌋ ..< ⌊total·(i+1)/n⌋, with the products taken at double width so
+    /// that no i/n a user can type overflows (the quotients are at most `total`).
+    public func slice(of total: Int) -> Range<Int> {
+        func bound(_ i: Int) -> Int { count.dividingFullWidth(max(total, 0).multipliedFullWidth(by: i)).quotient }
+        return bound(index)..<bound(index + 1)
+    }
     public var description: String { "\(index)/\(count)" }
 }
 

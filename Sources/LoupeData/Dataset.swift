@@ -70,6 +70,10 @@ public enum IDXDataset {
         guard dims.count == 3, ldims.count == 1, dims[0] == ldims[0] else {
             throw DatasetError.corrupt(imagesPath, "images \(dims) and labels \(ldims) do not pair up")
         }
+        // An empty set would evaluate to a meaningless "0.00% on 0 images".
+        guard dims[0] > 0, dims[1] > 0, dims[2] > 0 else {
+            throw DatasetError.corrupt(imagesPath, "holds no images (dimensions \(dims))")
+        }
         let labels = labelBytes.map(Int.init)
         let standard = (folder as NSString).standardizingPath == fashionMNISTFolder ? fashionMNISTClasses : nil
         let names = classes ?? standard ?? (0...(labels.max() ?? 0)).map(String.init)

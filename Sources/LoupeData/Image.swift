@@ -1,3 +1,5 @@
+import LoupeTensor
+
 /// An 8-bit image in memory: rows top to bottom, pixels left to right, channels
 /// interleaved (HWC), 1 channel (gray), 3 (RGB) or 4 (RGBA, straight alpha).
 ///
@@ -35,22 +37,20 @@ public struct Image: Equatable, Sendable {
         self.pixels = pixels
     }
 
-    static func checkLayout(width: Int, height: Int, channels: Int) throws {
+    static func checkLayout(width: Int, height: Int, channels: Int, limits: ResourceLimits = .default) throws {
         guard channels == 1 || channels == 3 || channels == 4 else {
             throw ImageError.invalidImage("images have 1 (gray), 3 (RGB) or 4 (RGBA) channels, got \(channels)")
         }
         guard width > 0, height > 0 else {
             throw ImageError.invalidImage("image size must be positive, got \(width)×\(height)")
         }
-        guard width <= Image.maxSide, height <= Image.maxSide, width * height <= Image.maxPixels else {
+        // Limits that stop a hostile header from asking for gigabytes before any pixel is read.
+        guard width <= limits.maxImageSide, height <= limits.maxImageSide, width * height <= limits.maxImagePixels else {
             throw ImageError.invalidImage(
-                "\(width)×\(height) is larger than Loupe accepts (\(Image.maxPixels) pixels, \(Image.maxSide) per side)")
+                "\(width)×\(height) is larger than Loupe accepts (\(limits.maxImagePixels) pixels, "
+                    + "\(limits.maxImageSide) per side)")
         }
     }
-
-    /// Limits that stop a hostile header from asking for gigabytes before any pixel is read.
-    public static let maxSide = 65_535
-    public static let maxPixels = 1 << 27
 
     /// The value of channel `c` of the pixel at column `x`, row `y`.
     public subscript(x x: Int, y y: Int, c c: Int) -> UInt8 {

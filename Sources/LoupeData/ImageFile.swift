@@ -1,15 +1,14 @@
 import Foundation
+import LoupeTensor
 
 extension Image {
     /// Reads a PNG or JPEG file, recognised by its first bytes, not its extension
     /// (downloads are often misnamed). Every failure is an `ImageError` naming the file.
-    public static func load(path: String) throws -> Image {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ImageError.fileNotFound(path: path)
-        }
-        guard !isDirectory.boolValue else {
-            throw ImageError.unreadable(path: path, reason: "it is a directory")
+    public static func load(path: String, limits: ResourceLimits = .default) throws -> Image {
+        switch InputFileProblem.check(path) {
+        case nil: break
+        case .missing?: throw ImageError.fileNotFound(path: path)
+        case let problem?: throw ImageError.unreadable(path: path, reason: problem.description)
         }
         let data: Data
         do {
@@ -17,14 +16,15 @@ extension Image {
         } catch {
             throw ImageError.unreadable(path: path, reason: error.localizedDescription)
         }
-        return try decode([UInt8](data), name: path)
+        return try decode([UInt8](data), name: path, limits: limits)
     }
 
-    /// Decodes PNG or JPEG bytes; `name` is used in error messages.
-    public static func decode(_ bytes: [UInt8], name: String = "<memory>") throws -> Image {
+    /// Decodes PNG or JPEG bytes; `name` is used in error messages. Dimensions beyond
+    /// `limits` are refused from the header, before any pixel is allocated.
+    public static func decode(_ bytes: [UInt8], name: String = "<memory>", limits: ResourceLimits = .default) throws -> Image {
         switch ImageFormat(magic: bytes) {
-        case .png: return try PNGCodec.decode(bytes, name: name)
-        case .jpeg: return try JPEGCodec.decode(bytes, name: name)
+        case .png: return try PNGCodec.decode(bytes, name: name, limits: limits)
+        case .jpeg: return try JPEGCodec.decode(bytes, name: name, limits: limits)
         case .other(let what): throw ImageError.unsupportedFormat(path: name, reason: what)
         }
     }

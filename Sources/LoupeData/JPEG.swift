@@ -1,3 +1,4 @@
+import LoupeTensor
 import CJPEGShim
 
 /// JPEG decoding through libjpeg-turbo, via the small C shim `CJPEGShim`: libjpeg's
@@ -8,10 +9,10 @@ import CJPEGShim
 /// converted to RGB as R = C·K/255 on the inverted samples (what PIL does). A file that
 /// ends early is an error, not a gray-padded image.
 enum JPEGCodec {
-    static func decode(_ bytes: [UInt8], name: String) throws -> Image {
+    static func decode(_ bytes: [UInt8], name: String, limits: ResourceLimits = .default) throws -> Image {
         var result = loupe_jpeg_image()
         let status = bytes.withUnsafeBufferPointer { buf in
-            loupe_jpeg_decode(buf.baseAddress, buf.count, Image.maxPixels, &result)
+            loupe_jpeg_decode(buf.baseAddress, buf.count, limits.maxImagePixels, &result)
         }
         defer { loupe_jpeg_free(&result) }
         guard status == 0, let base = result.pixels else {
@@ -22,7 +23,7 @@ enum JPEGCodec {
         }
         let width = Int(result.width), height = Int(result.height), channels = Int(result.channels)
         do {
-            try Image.checkLayout(width: width, height: height, channels: channels)
+            try Image.checkLayout(width: width, height: height, channels: channels, limits: limits)
         } catch let error as ImageError {
             throw ImageError.unsupportedFormat(path: name, reason: "\(error)")
         }

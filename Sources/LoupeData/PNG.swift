@@ -1,3 +1,4 @@
+import LoupeTensor
 import CPNG
 
 /// PNG decoding and encoding through libpng's simplified API, which handles every
@@ -24,7 +25,7 @@ enum PNGCodec {
     private static let flagAlpha = UInt32(PNG_FORMAT_FLAG_ALPHA)
     private static let flagColor = UInt32(PNG_FORMAT_FLAG_COLOR)
 
-    static func decode(_ bytes: [UInt8], name: String) throws -> Image {
+    static func decode(_ bytes: [UInt8], name: String, limits: ResourceLimits = .default) throws -> Image {
         var png = png_image()
         png.version = UInt32(PNG_IMAGE_VERSION)
         defer { png_image_free(&png) }
@@ -40,7 +41,7 @@ enum PNGCodec {
         let alpha = png.format & flagAlpha != 0
         let channels = alpha ? 4 : color ? 3 : 1
         do {
-            try Image.checkLayout(width: width, height: height, channels: channels)
+            try Image.checkLayout(width: width, height: height, channels: channels, limits: limits)
         } catch let error as ImageError {
             throw ImageError.unsupportedFormat(path: name, reason: "\(error)")
         }

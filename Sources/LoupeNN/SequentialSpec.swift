@@ -50,14 +50,18 @@ public struct SequentialSpec {
     }
 
     /// Parses a spec file; errors name the file, the line and the valid keys.
-    public static func load(path: String) throws -> SequentialSpec {
+    public static func load(path: String, limits: ResourceLimits = .default) throws -> SequentialSpec {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw SpecError(file: path, line: nil, "cannot read the file")
         }
-        return try parse(text, file: path)
+        return try parse(text, file: path, limits: limits)
     }
 
-    public static func parse(_ text: String, file: String = "<spec>") throws -> SequentialSpec {
+    /// Parses spec text. Every size is bounded: lengths (kernel, stride, padding,
+    /// dilation, input size) by `limits.maxImageSide`, counts (channels, out, groups) by
+    /// `limits.maxTensorElements`; `build` then checks the tensors they imply.
+    public static func parse(_ text: String, file: String = "<spec>",
+                             limits: ResourceLimits = .default) throws -> SequentialSpec {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else { throw SpecError(file: file, line: nil, "the file is empty") }
@@ -67,7 +71,7 @@ public struct SequentialSpec {
         } catch {
             throw SpecError(file: file, line: nil, "is not valid YAML: \(error)")
         }
-        let reader = SpecReader(file: file)
+        let reader = SpecReader(file: file, maxLength: limits.maxImageSide, maxCount: limits.maxTensorElements)
         let top = try reader.mapping(root, keys: topKeys, what: "spec")
         let name = try top["name"].map { try reader.string($0) } ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         guard let inputNode = top["input"] else { throw SpecError(file: file, line: reader.line(root), "missing key 'input'") }
@@ -75,7 +79,11 @@ public struct SequentialSpec {
         guard let c = input["channels"], let s = input["size"] else {
             throw SpecError(file: file, line: reader.line(inputNode), "'input' needs 'channels' and 'size'")
         }
-        let channels = try reader.int(c, min: 1), size = try reader.int(s, min: 1)
+        let channels = try reader.int(c, min: 1, max: reader.maxCount), size = try reader.int(s, min: 1, max: reader.maxLength)
+        guard let pixels = CheckedSize.product([channels, size, size]), pixels <= limits.maxTensorElements else {
+            throw SpecError(file: file, line: reader.line(inputNode), "an input of \(channels)×\(size)×\(size) is more than "
+                + "the \(limits.maxTensorElements) elements a tensor may have")
+        }
         var mean = [Float](repeating: 0, count: channels), std = [Float](repeating: 1, count: channels)
         if let normNode = top["normalization"] {
             let norm = try reader.mapping(normNode, keys: ["mean", "std"], what: "normalization")
@@ -111,41 +119,80 @@ public struct SequentialSpec {
     }
 
     /// Builds the network, inferring channel and feature counts from the input shape.
-    public func build(seed: UInt64 = 0) throws -> Model {
+    /// Shapes are inferred by arithmetic, not by running the layers, and every weight and
+    /// activation is held to `limits.maxTensorElements` before anything is allocated: a
+    /// spec is a few lines of text that can describe a network of any size.
+    public func build(seed: UInt64 = 0, limits: ResourceLimits = .default) throws -> Model {
         var shape = [1, preset.channels, preset.inputSize, preset.inputSize]
+        try checkSize(shape, "the input", limits: limits)
         var modules: [Module] = []
         for (i, layer) in layers.enumerated() {
             let stream = RandomStream(seed: seed, key: [UInt64(i)])
-            let module: Module
-            switch layer {
-            case let .conv(out, kernel, stride, padding, dilation, groups, bias):
-                guard shape.count == 4 else { throw ModelError.invalid("layer \(i): conv needs a 4-D input, got \(shape)") }
-                module = try Conv2d(shape[1], out, kernel: kernel, stride: stride, padding: .fixed(padding),
-                                    dilation: dilation, groups: groups, bias: bias, initStream: stream)
-            case let .batchnorm(eps, momentum):
-                module = try BatchNorm2d(shape[1], eps: eps, momentum: momentum)
-            case .relu: module = ReLU()
-            case .relu6: module = ReLU6()
-            case .flatten: module = Flatten()
-            case let .maxpool(kernel, stride, padding): module = MaxPool2d(kernel: kernel, stride: stride, padding: padding)
-            case let .avgpool(kernel, stride, padding): module = AvgPool2d(kernel: kernel, stride: stride, padding: padding)
-            case let .dropout(p): module = try Dropout(p: p)
-            case let .linear(out, bias):
-                guard shape.count == 2 else {
-                    throw ModelError.invalid("layer \(i): linear needs a flat input, got \(shape): add 'flatten' before it")
-                }
-                module = try Linear(shape[1], out, bias: bias, initStream: stream)
-            }
+            func cannotTake(_ why: Any) -> ModelError { .invalid("layer \(i) (\(layer)) cannot take input \(shape): \(why)") }
+            let module: Module, next: [Int]
             do {
-                shape = try Autograd.noGrad { try module.forward(try Tensor.zeros(shape), ForwardContext()) }.shape
+                switch layer {
+                case let .conv(out, kernel, stride, padding, dilation, groups, bias):
+                    guard shape.count == 4 else { throw ModelError.invalid("layer \(i): conv needs a 4-D input, got \(shape)") }
+                    guard shape[1] % groups == 0, out % groups == 0 else {
+                        throw cannotTake("\(shape[1]) input and \(out) output channels must both divide into \(groups) groups")
+                    }
+                    try checkSize([out, shape[1] / groups, kernel, kernel], "layer \(i)'s weight", limits: limits)
+                    let side = { try Tensor.conv2dOutputSize(input: $0, padding: (padding, padding), kernel: kernel,
+                                                             stride: stride, dilation: dilation) }
+                    next = [shape[0], out, try side(shape[2]), try side(shape[3])]
+                    guard next[2] > 0, next[3] > 0 else {
+                        throw cannotTake("kernel \(kernel) with dilation \(dilation) is wider than the padded input")
+                    }
+                    try checkSize(next, "layer \(i)'s output", limits: limits)
+                    module = try Conv2d(shape[1], out, kernel: kernel, stride: stride, padding: .fixed(padding),
+                                        dilation: dilation, groups: groups, bias: bias, initStream: stream)
+                case let .batchnorm(eps, momentum):
+                    (module, next) = (try BatchNorm2d(shape[1], eps: eps, momentum: momentum), shape)
+                case .relu: (module, next) = (ReLU(), shape)
+                case .relu6: (module, next) = (ReLU6(), shape)
+                case .dropout(let p): (module, next) = (try Dropout(p: p), shape)
+                case .flatten:
+                    guard let features = CheckedSize.product(shape.dropFirst()) else { throw cannotTake("too many features") }
+                    (module, next) = (Flatten(), [shape[0], features])
+                case let .maxpool(kernel, stride, padding), let .avgpool(kernel, stride, padding):
+                    guard shape.count == 4 else { throw cannotTake("pooling needs a 4-D input") }
+                    let side = { try Tensor.pool2dOutputSize(input: $0, kernel: kernel, stride: stride, padding: padding) }
+                    next = [shape[0], shape[1], try side(shape[2]), try side(shape[3])]
+                    if case .maxpool = layer {
+                        module = MaxPool2d(kernel: kernel, stride: stride, padding: padding)
+                    } else {
+                        module = AvgPool2d(kernel: kernel, stride: stride, padding: padding)
+                    }
+                case let .linear(out, bias):
+                    guard shape.count == 2 else {
+                        throw ModelError.invalid("layer \(i): linear needs a flat input, got \(shape): add 'flatten' before it")
+                    }
+                    try checkSize([out, shape[1]], "layer \(i)'s weight", limits: limits)
+                    next = [shape[0], out]
+                    module = try Linear(shape[1], out, bias: bias, initStream: stream)
+                }
+            } catch let error as ModelError {
+                throw error
+            } catch let error as LimitError {
+                throw error
             } catch {
-                throw ModelError.invalid("layer \(i) (\(layer)) cannot take input \(shape): \(error)")
+                throw cannotTake(error)
             }
+            shape = next
             modules.append(module)
         }
         var preset = self.preset
         if preset.labels.isEmpty, shape.count == 2 { preset.labels = (0..<shape[1]).map { "class \($0)" } }
         return Model(name: name, network: Sequential(modules), preset: preset)
+    }
+
+    /// Throws unless a tensor of `shape` fits `limits.maxTensorElements`.
+    func checkSize(_ shape: [Int], _ what: String, limits: ResourceLimits) throws {
+        guard let count = CheckedSize.product(shape), count <= limits.maxTensorElements else {
+            let count = CheckedSize.product(shape).map(String.init) ?? "more than \(Int.max)"
+            throw LimitError("model '\(name)'", "\(what) would be \(shape): \(count) elements, more than the limit of \(limits.maxTensorElements)")
+        }
     }
 }
 
@@ -158,6 +205,8 @@ public struct SpecError: Error, CustomStringConvertible {
 /// Typed reads from a YAML node tree, with errors that point at the line.
 struct SpecReader {
     let file: String
+    /// Upper bounds for lengths (kernel, stride, padding, dilation) and counts (out, groups).
+    let maxLength: Int, maxCount: Int
 
     func line(_ node: Node) -> Int? { node.mark.map { $0.line } }
 
@@ -180,9 +229,9 @@ struct SpecReader {
         return s
     }
 
-    func int(_ node: Node, min: Int = 0) throws -> Int {
-        guard let s = node.scalar?.string, let v = Int(s), v >= min else {
-            throw fail(node, "expected an integer ≥ \(min)")
+    func int(_ node: Node, min: Int = 0, max: Int) throws -> Int {
+        guard let s = node.scalar?.string, let v = Int(s), v >= min, v <= max else {
+            throw fail(node, "expected an integer from \(min) to \(max)")
         }
         return v
     }
@@ -214,17 +263,17 @@ struct SpecReader {
             throw fail(node, "a layer is a name (relu) or a one-key mapping (conv: {...})")
         }
         guard SequentialSpec.layerKeys[kind] != nil else { throw unknownLayer(node, kind) }
-        func int(_ key: String, _ fallback: Int?, min: Int = 0) throws -> Int {
-            if let n = options[key] { return try self.int(n, min: min) }
+        func int(_ key: String, _ fallback: Int?, min: Int = 0, max: Int? = nil) throws -> Int {
+            if let n = options[key] { return try self.int(n, min: min, max: max ?? maxLength) }
             guard let fallback else { throw fail(node, "'\(kind)' needs '\(key)'") }
             return fallback
         }
         func flag(_ key: String) throws -> Bool { try options[key].map { try bool($0) } ?? true }
         switch kind {
         case "conv":
-            return .conv(out: try int("out", nil, min: 1), kernel: try int("kernel", nil, min: 1),
+            return .conv(out: try int("out", nil, min: 1, max: maxCount), kernel: try int("kernel", nil, min: 1),
                          stride: try int("stride", 1, min: 1), padding: try int("padding", 0),
-                         dilation: try int("dilation", 1, min: 1), groups: try int("groups", 1, min: 1),
+                         dilation: try int("dilation", 1, min: 1), groups: try int("groups", 1, min: 1, max: maxCount),
                          bias: try flag("bias"))
         case "batchnorm":
             return .batchnorm(eps: try options["eps"].map { try float($0) } ?? 1e-5,
@@ -241,7 +290,7 @@ struct SpecReader {
             guard p >= 0 && p < 1 else { throw fail(node, "dropout p must be in [0, 1)") }
             return .dropout(p: p)
         default:
-            return .linear(out: try int("out", nil, min: 1), bias: try flag("bias"))
+            return .linear(out: try int("out", nil, min: 1, max: maxCount), bias: try flag("bias"))
         }
     }
 

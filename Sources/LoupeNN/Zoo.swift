@@ -27,14 +27,14 @@ public enum Zoo {
     /// Resolves what a user passes as `--model`: a pretrained zoo name
     /// (`efficientnet-lite0`) or a checkpoint written by `loupe train` (its sidecar JSON
     /// names the architecture).
-    public static func load(_ nameOrPath: String) throws -> Model {
+    public static func load(_ nameOrPath: String, limits: ResourceLimits = .default) throws -> Model {
         if let file = pretrained[nameOrPath.lowercased()] {
             let model = try architecture(nameOrPath)
-            try model.network.load(try loadCheckpoint(path: try Assets.weights(file).path))
+            try model.network.load(try loadCheckpoint(path: try Assets.weights(file).path, limits: limits))
             return model
         }
         if FileManager.default.fileExists(atPath: nameOrPath) {
-            return try TrainedModelFile.load(path: nameOrPath)
+            return try TrainedModelFile.load(path: nameOrPath, limits: limits)
         }
         if architectures[nameOrPath.lowercased()] != nil {
             throw ModelError.invalid(
@@ -48,16 +48,16 @@ public enum Zoo {
     }
 
     /// `--arch ARCH --weights FILE`: a zoo architecture with a user's checkpoint.
-    public static func load(architecture name: String, weights: String) throws -> Model {
+    public static func load(architecture name: String, weights: String, limits: ResourceLimits = .default) throws -> Model {
         let model = try architecture(name)
-        try model.network.load(try loadCheckpoint(path: weights))
+        try model.network.load(try loadCheckpoint(path: weights, limits: limits))
         return model
     }
 
     /// `--spec FILE.yaml --weights FILE`: a user's sequential architecture and checkpoint.
-    public static func load(spec: String, weights: String) throws -> Model {
-        let model = try SequentialSpec.load(path: spec).build()
-        try model.network.load(try loadCheckpoint(path: weights))
+    public static func load(spec: String, weights: String, limits: ResourceLimits = .default) throws -> Model {
+        let model = try SequentialSpec.load(path: spec, limits: limits).build(limits: limits)
+        try model.network.load(try loadCheckpoint(path: weights, limits: limits))
         return model
     }
 

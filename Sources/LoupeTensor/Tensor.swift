@@ -16,7 +16,9 @@ public struct Tensor {
         guard shape.allSatisfy({ $0 >= 0 }) else {
             throw TensorError.invalidArgument(op: "Tensor", "negative dimension in shape \(shape)")
         }
-        let count = shape.reduce(1, *)
+        guard let count = CheckedSize.product(shape) else {
+            throw TensorError.invalidArgument(op: "Tensor", "shape \(shape) has more elements than memory can address")
+        }
         guard count == scalars.count else {
             throw TensorError.invalidArgument(
                 op: "Tensor", "shape \(shape) holds \(count) scalars, got \(scalars.count)")
@@ -73,6 +75,9 @@ public struct Tensor {
     public static func full(_ shape: [Int], _ value: Float) throws -> Tensor {
         guard shape.allSatisfy({ $0 >= 0 }) else {
             throw TensorError.invalidArgument(op: "full", "negative dimension in shape \(shape)")
+        }
+        guard CheckedSize.product(shape) != nil else {
+            throw TensorError.invalidArgument(op: "full", "shape \(shape) has more elements than memory can address")
         }
         var t = Tensor(zeros: shape)
         if value != 0 { t.mutablePointer.update(repeating: value, count: t.count) }

@@ -191,3 +191,13 @@ final class RobustnessTests: XCTestCase {
         for check in summary.audit { XCTAssertTrue(check.passed, "\(check.check): \(check.detail)") }
     }
 }
+
+extension RobustnessTests {
+    func testShardSliceOfExtremeIndicesDoesNotOverflow() throws {
+        // ⌊200·(n−1)/n⌋ = 199 for any n > 200, and the last shard ends at 200.
+        let last = try Shard(index: Int.max - 1, count: Int.max)
+        XCTAssertEqual(last.slice(of: 200), 199..<200)
+        XCTAssertEqual(try Shard(index: 0, count: Int.max).slice(of: Int.max), 0..<1)
+        XCTAssertEqual(try Shard(index: 1, count: 3).slice(of: 10), 3..<6)
+    }
+}

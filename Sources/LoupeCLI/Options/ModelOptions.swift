@@ -1,6 +1,7 @@
 import Foundation
 import ArgumentParser
 import LoupeNN
+import LoupeTensor
 
 /// How every subcommand names its model: a zoo name or trained checkpoint, a zoo
 /// architecture with the user's weights, or a sequential YAML spec with weights.
@@ -17,18 +18,33 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "Checkpoint (.safetensors or PyTorch .pth) for --arch or --spec.")
     var weights: String?
 
+    @Option(name: .long, help: "Most memory one checkpoint or spec may make Loupe allocate, e.g. 2G (default: 4 × the file size + 64M).")
+    var maxMemory: String?
+
+    /// The limits every file this command reads is held to.
+    var limits: ResourceLimits {
+        get throws {
+            guard let maxMemory else { return .default }
+            guard let bytes = ResourceLimits.parseBytes(maxMemory) else {
+                throw ValidationError("--max-memory '\(maxMemory)': write a size such as 512M or 2G")
+            }
+            return ResourceLimits.default.cappingMemory(at: bytes)
+        }
+    }
+
     func validate() throws {
         let ways = [model != nil, arch != nil, spec != nil].filter { $0 }.count
         if ways > 1 { throw ValidationError("give only one of --model, --arch, --spec") }
         if (arch != nil || spec != nil) && weights == nil { throw ValidationError("--arch and --spec need --weights FILE") }
         if weights != nil && arch == nil && spec == nil { throw ValidationError("--weights needs --arch or --spec") }
+        _ = try limits
     }
 
     /// Loads the model; with nothing given, the default is efficientnet-lite0.
     func load(default fallback: String = "efficientnet-lite0") throws -> Model {
-        if let arch, let weights { return try Zoo.load(architecture: arch, weights: weights) }
-        if let spec, let weights { return try Zoo.load(spec: spec, weights: weights) }
-        return try Zoo.load(model ?? fallback)
+        if let arch, let weights { return try Zoo.load(architecture: arch, weights: weights, limits: try limits) }
+        if let spec, let weights { return try Zoo.load(spec: spec, weights: weights, limits: try limits) }
+        return try Zoo.load(model ?? fallback, limits: try limits)
     }
 }
 

@@ -17,7 +17,7 @@ enum SafeTensors {
         return n >= 2 && n <= UInt64(data.count - 8) && data[data.startIndex + 8] == UInt8(ascii: "{")
     }
 
-    static func read(_ data: Data, file: String) throws -> StateDict {
+    static func read(_ data: Data, file: String, limits: ResourceLimits = .default) throws -> StateDict {
         guard data.count >= 8 else {
             throw CheckpointError.malformed(file: file, reason: "\(data.count) bytes is too short for a .safetensors header")
         }
@@ -39,6 +39,7 @@ enum SafeTensors {
         let dataStart = 8 + Int(headerLength)
         let dataLength = data.count - dataStart
 
+        var budget = CheckpointBudget(file: file, fileSize: data.count, limits: limits)
         var metadata: [String: String] = [:]
         struct Entry { let key: String; let type: ElementType; let shape: [Int]; let begin: Int; let end: Int }
         var entries: [Entry] = []
@@ -65,16 +66,19 @@ enum SafeTensors {
             guard let offsets = integers(info["data_offsets"]), offsets.count == 2 else {
                 throw bad("data_offsets is not a pair of integers")
             }
-            guard let count = checkedCount(shape) else { throw bad("invalid shape \(shape)") }
+            guard shape.allSatisfy({ $0 >= 0 }) else { throw bad("shape \(shape) has a negative dimension") }
+            guard let count = checkedCount(shape), let bytes = CheckedSize.multiply(count, type.size) else {
+                throw bad("shape \(shape) has more elements than memory can address")
+            }
             let (begin, end) = (offsets[0], offsets[1])
             guard begin >= 0, begin <= end else { throw bad("data_offsets [\(begin), \(end)] are not an ascending range") }
             guard end <= dataLength else {
                 throw bad("data_offsets end \(end) is past the end of the data (\(dataLength) bytes): file truncated?")
             }
-            let (bytes, overflow) = count.multipliedReportingOverflow(by: type.size)
-            guard !overflow, end - begin == bytes else {
-                throw bad("\(dtypeName) \(shape) needs \(count * type.size) bytes, data_offsets give \(end - begin)")
+            guard end - begin == bytes else {
+                throw bad("\(dtypeName) \(shape) needs \(bytes) bytes, data_offsets give \(end - begin)")
             }
+            try budget.claimTensor(key, shape: shape)
             entries.append(Entry(key: key, type: type, shape: shape, begin: begin, end: end))
         }
         // File order is data order; ties (empty tensors) by name, for determinism.
@@ -178,15 +182,15 @@ public func saveSafeTensors(_ state: StateDict, path: String, metadata: [String:
 }
 
 /// Reads a `.safetensors` file (whatever its first bytes; `loadCheckpoint` guesses).
-public func loadSafeTensors(path: String) throws -> StateDict {
-    guard FileManager.default.fileExists(atPath: path) else { throw CheckpointError.fileNotFound(path) }
+public func loadSafeTensors(path: String, limits: ResourceLimits = .default) throws -> StateDict {
+    try checkCheckpointFile(path)
     let data: Data
     do {
         data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
     } catch {
         throw CheckpointError.unreadable(file: path, reason: error.localizedDescription)
     }
-    var state = try SafeTensors.read(data, file: path)
+    var state = try SafeTensors.read(data, file: path, limits: limits)
     state.source = path
     return state
 }

@@ -1,5 +1,7 @@
 import Foundation
+import LoupeData
 import LoupeTensor
+import ZIPFoundation
 
 /// Named tensors as a checkpoint holds them, in the checkpoint's own order (PyTorch's
 /// `state_dict()` order, or data order for `.safetensors`).
@@ -113,7 +115,24 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case shapeMismatch(key: String, expected: [Int], found: [Int])
     case keyMismatch(file: String?, problems: [CheckpointError])
 
-    public var description: String {
+    /// One line, whatever the file contains: keys, globals and reasons quote bytes a file
+    /// controls, and control characters (ESC, CR, newlines) would reach the terminal raw.
+    public var description: String { Self.printable(rawDescription) }
+
+    /// `text` with every control character written as an escape (`\u{1B}`).
+    static func printable(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
+                out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    private var rawDescription: String {
         switch self {
         case let .fileNotFound(file): return "\(file): no such checkpoint file"
         case let .unreadable(file, reason): return "\(file): cannot read checkpoint: \(reason)"
@@ -143,32 +162,58 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
 
 /// Reads a checkpoint, choosing the format from its first bytes: a zip archive ("PK")
 /// is PyTorch ≥ 1.6, a pickle (0x80) is PyTorch's legacy format, anything else must be
-/// `.safetensors`.
-public func loadCheckpoint(path: String) throws -> StateDict {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-        throw CheckpointError.fileNotFound(path)
-    }
-    guard !isDirectory.boolValue else { throw CheckpointError.unreadable(file: path, reason: "it is a directory") }
+/// `.safetensors`. Whatever sizes the file declares, it allocates within `limits`.
+public func loadCheckpoint(path: String, limits: ResourceLimits = .default) throws -> StateDict {
+    try checkCheckpointFile(path)
     let data: Data
     do {
         data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
     } catch {
         throw CheckpointError.unreadable(file: path, reason: error.localizedDescription)
     }
+    return try decodeCheckpoint(data, name: path, limits: limits) {
+        try Archive(url: URL(fileURLWithPath: path), accessMode: .read, pathEncoding: nil)
+    }
+}
+
+/// Missing files, directories and devices (`/dev/zero` would be read forever) are named as such.
+func checkCheckpointFile(_ path: String) throws {
+    switch InputFileProblem.check(path) {
+    case nil: return
+    case .missing?: throw CheckpointError.fileNotFound(path)
+    case let problem?: throw CheckpointError.unreadable(file: path, reason: problem.description)
+    }
+}
+
+/// A checkpoint's bytes decoded as `loadCheckpoint` decodes a file; `name` is used in
+/// error messages. A zip goes through a temporary file: ZIPFoundation's in-memory
+/// archives trap on a member whose offset lies past the end of the data (found by
+/// fuzzing), its file-backed ones report an error.
+public func decodeCheckpoint(_ data: Data, name: String = "<memory>",
+                             limits: ResourceLimits = .default) throws -> StateDict {
+    try decodeCheckpoint(data, name: name, limits: limits) {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-\(UUID().uuidString).pth")
+        try data.write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        return try Archive(url: url, accessMode: .read, pathEncoding: nil)
+    }
+}
+
+private func decodeCheckpoint(_ data: Data, name: String, limits: ResourceLimits,
+                              openZip: () throws -> Archive) throws -> StateDict {
     var state: StateDict
     if data.starts(with: [0x50, 0x4B]) {
-        state = try TorchCheckpoint.readZip(url: URL(fileURLWithPath: path), file: path)
+        state = try TorchCheckpoint.readZip(openZip, file: name, fileSize: data.count, limits: limits)
     } else if data.first == 0x80 {
-        state = try TorchCheckpoint.readLegacy(data, file: path)
+        state = try TorchCheckpoint.readLegacy(data, file: name, limits: limits)
     } else if SafeTensors.looksLikeSafeTensors(data) {
-        state = try SafeTensors.read(data, file: path)
+        state = try SafeTensors.read(data, file: name, limits: limits)
     } else {
         let head = data.prefix(8).map { String(format: "%02x", $0) }.joined(separator: " ")
         throw CheckpointError.unknownFormat(
-            file: path, reason: data.isEmpty ? "the file is empty"
+            file: name, reason: data.isEmpty ? "the file is empty"
                 : "neither a PyTorch file (zip or pickle) nor .safetensors (starts with \(head))")
     }
-    state.source = path
+    state.source = name
     return state
 }

@@ -18,18 +18,19 @@ enum TorchCheckpoint {
     /// `torch.serialization.MAGIC_NUMBER`, 0x1950a86a20f9469cfc6c, as pickle LONG1 bytes.
     static let legacyMagic: [UInt8] = [0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]
     static let legacyProtocolVersion = 1001
-    /// The most elements a view may have beyond those of its storage (64 Mi floats).
-    static let maxBroadcastElements = 1 << 26
 
     // MARK: zip
 
-    static func readZip(url: URL, file: String) throws -> StateDict {
+    /// `open` gives the archive: from the file for `loadCheckpoint`, from memory for `decodeCheckpoint`.
+    static func readZip(_ open: () throws -> Archive, file: String, fileSize: Int,
+                        limits: ResourceLimits = .default) throws -> StateDict {
         let archive: Archive
         do {
-            archive = try Archive(url: url, accessMode: .read)
+            archive = try open()
         } catch {
             throw CheckpointError.malformed(file: file, reason: "not a readable zip archive (\(error))")
         }
+        var budget = CheckpointBudget(file: file, fileSize: fileSize, limits: limits)
         // The top folder is named after the file torch.save wrote, so find it by data.pkl.
         let pickles = archive.filter { entry in
             let parts = entry.path.split(separator: "/", omittingEmptySubsequences: false)
@@ -42,14 +43,16 @@ enum TorchCheckpoint {
         }
         let prefix = String(pickleEntry.path.dropLast("data.pkl".count))
         if let order = archive[prefix + "byteorder"] {
-            let text = String(decoding: try extract(order, from: archive, file: file), as: UTF8.self)
+            let text = String(decoding: try extract(order, from: archive, file: file, budget: &budget), as: UTF8.self)
             guard text.trimmingCharacters(in: .whitespacesAndNewlines) == "little" else {
-                throw CheckpointError.malformed(file: file, reason: "byteorder is '\(text)'; only little-endian files are supported")
+                throw CheckpointError.malformed(
+                    file: file, reason: "byteorder is '\(text.prefix(40))'; only little-endian files are supported")
             }
         }
 
         var referenced: [String: ElementType] = [:]
-        var unpickler = RestrictedUnpickler(bytes: try extract(pickleEntry, from: archive, file: file), file: file)
+        var unpickler = RestrictedUnpickler(bytes: try extract(pickleEntry, from: archive, file: file, budget: &budget),
+                                            file: file)
         unpickler.persistentLoad = { id, heap in
             // ('storage', storage_type, key, location, numel)
             guard let t = heap.tuple(id), t.count == 5, case .string("storage") = t[0],
@@ -72,26 +75,47 @@ enum TorchCheckpoint {
                 let owner = entries.first { $0.1.storage.key == key }?.0 ?? "?"
                 throw CheckpointError.badTensor(file: file, key: owner, reason: "storage member \(prefix)data/\(key) is missing")
             }
-            let raw = try extract(member, from: archive, file: file)
+            let raw = try extract(member, from: archive, file: file, budget: &budget)
             storages[key] = decode(raw, type: type, count: raw.count / type.size)
         }
-        return try materialize(entries, storages: storages, file: file)
+        return try materialize(entries, storages: storages, file: file, budget: &budget)
     }
 
-    private static func extract(_ entry: Entry, from archive: Archive, file: String) throws -> [UInt8] {
+    /// A member's bytes. The central directory's size is only a claim: it is checked
+    /// against the budget before anything is reserved, and the inflated stream is counted
+    /// as it arrives, so a member that inflates past its claim or the budget stops there.
+    private static func extract(_ entry: Entry, from archive: Archive, file: String,
+                                budget: inout CheckpointBudget) throws -> [UInt8] {
+        let member = entry.path
+        let declared = Int(clamping: entry.uncompressedSize)
+        try budget.claimInflated(declared, member: member)
+        guard declared <= budget.limits.maxInflatedBytes else {
+            throw LimitError.bytes("\(file): \(CheckpointError.printable(member))", "decompressing",
+                                   needed: declared, limit: budget.limits.maxInflatedBytes, hint: CheckpointBudget.hint)
+        }
         var out: [UInt8] = []
-        out.reserveCapacity(Int(clamping: entry.uncompressedSize))
+        out.reserveCapacity(declared)
         do {
-            _ = try archive.extract(entry, skipCRC32: false) { chunk in out += chunk }
+            _ = try archive.extract(entry, skipCRC32: false) { chunk in
+                guard out.count + chunk.count <= declared else { throw InflateOverrun() }
+                out += chunk
+            }
+        } catch is InflateOverrun {
+            throw CheckpointError.malformed(
+                file: file, reason: "\(CheckpointError.printable(member)) inflates past the \(declared) bytes its header declares")
         } catch {
-            throw CheckpointError.malformed(file: file, reason: "cannot extract \(entry.path) (\(error))")
+            throw CheckpointError.malformed(
+                file: file, reason: "cannot extract \(CheckpointError.printable(member)) (\(error))")
         }
         return out
     }
 
+    private struct InflateOverrun: Error {}
+
     // MARK: legacy
 
-    static func readLegacy(_ data: Data, file: String) throws -> StateDict {
+    static func readLegacy(_ data: Data, file: String, limits: ResourceLimits = .default) throws -> StateDict {
+        var budget = CheckpointBudget(file: file, fileSize: data.count, limits: limits)
         let bytes = [UInt8](data)
         var position = 0
         func next(_ what: String, persistentLoad: ((PickleValue, PickleHeap) throws -> PickleValue)? = nil)
@@ -180,7 +204,7 @@ enum TorchCheckpoint {
             storages[key] = decode(Array(bytes[position..<position + length]), type: type, count: count)
             position += length
         }
-        return try materialize(entries, storages: storages, file: file)
+        return try materialize(entries, storages: storages, file: file, budget: &budget)
     }
 
     // MARK: shared
@@ -227,7 +251,7 @@ enum TorchCheckpoint {
     /// Copies each strided view out of its storage into a contiguous tensor, after
     /// checking that every element it addresses lies inside the storage.
     static func materialize(_ entries: [(String, TensorRef)], storages: [String: [Float]],
-                            file: String) throws -> StateDict {
+                            file: String, budget: inout CheckpointBudget) throws -> StateDict {
         var pairs: [(String, Tensor)] = []
         for (key, ref) in entries {
             func bad(_ why: String) -> CheckpointError { .badTensor(file: file, key: key, reason: why) }
@@ -236,15 +260,14 @@ enum TorchCheckpoint {
             guard ref.shape.count == ref.strides.count else {
                 throw bad("size \(ref.shape) and stride \(ref.strides) differ in rank")
             }
-            guard let count = checkedCount(ref.shape) else { throw bad("invalid size \(ref.shape)") }
+            guard ref.shape.allSatisfy({ $0 >= 0 }) else { throw bad("size \(ref.shape) has a negative dimension") }
+            guard let count = checkedCount(ref.shape) else { throw bad("size \(ref.shape) has more elements than memory can address") }
             guard ref.offset >= 0, ref.strides.allSatisfy({ $0 >= 0 }) else {
                 throw bad("negative storage offset \(ref.offset) or stride \(ref.strides)")
             }
             // Views can repeat elements (stride 0, overlapping strides), so a tiny file could
-            // ask for an enormous tensor; a real one is never much larger than its storage.
-            guard count <= max(available, 0) || count <= maxBroadcastElements else {
-                throw bad("size \(ref.shape) has \(count) elements from a storage of \(available)")
-            }
+            // ask for enormous tensors: all of them together are held to the budget.
+            try budget.claimTensor(key, shape: ref.shape)
             var scalars = [Float](repeating: 0, count: count)
             if count > 0 {
                 var last = ref.offset

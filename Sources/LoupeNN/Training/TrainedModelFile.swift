@@ -126,17 +126,17 @@ public struct TrainedModelFile: Codable {
     }
 
     /// The model a Loupe checkpoint describes, with its weights loaded.
-    public static func load(path: String) throws -> Model {
+    public static func load(path: String, limits: ResourceLimits = .default) throws -> Model {
         let info = try readSidecar(for: path)
         let model: Model
         if let spec = info.spec {
-            model = try SequentialSpec.parse(spec, file: sidecarPath(path)).build()
+            model = try SequentialSpec.parse(spec, file: sidecarPath(path), limits: limits).build(limits: limits)
         } else if let arch = info.architecture {
             model = try Zoo.architecture(arch)
         } else {
             throw ModelError.invalid("\(sidecarPath(path)): names neither an architecture nor a spec")
         }
-        try model.network.load(try loadCheckpoint(path: path))
+        try model.network.load(try loadCheckpoint(path: path, limits: limits))
         // The labels of the data it was trained on (an image folder's class names).
         guard info.labels.isEmpty || info.labels == model.preset.labels else {
             var preset = model.preset

@@ -15,16 +15,28 @@ struct PoolAxis {
     /// Sliding windows with PyTorch's output-size rule (`pooling_output_shape`):
     /// out = ⌊(n + 2p − k [+ s − 1]) / s⌋ + 1, and in ceil mode a last window that would
     /// start inside the right padding is dropped.
-    static func sliding(
+    /// The number of windows `sliding` makes, with overflow-checked arithmetic (the sizes
+    /// may come from a user's model spec).
+    static func outputCount(
         input n: Int, kernel k: Int, stride s: Int, padding p: Int, ceilMode: Bool, axis: String, op: String
-    ) throws -> PoolAxis {
-        let numerator = n + 2 * p - k + (ceilMode ? s - 1 : 0)
+    ) throws -> Int {
+        guard let padded = CheckedSize.multiply(2, p).flatMap({ CheckedSize.add(n, $0) }),
+              let numerator = CheckedSize.add(padded - k, ceilMode ? s - 1 : 0) else {
+            throw TensorError.invalidArgument(op: op, "\(axis) \(n) with padding \(p) and stride \(s) overflows")
+        }
         guard numerator >= 0 else {
             throw TensorError.invalidArgument(
                 op: op, "kernel \(k) is larger than the padded \(axis) \(n) + 2·\(p)")
         }
         var out = numerator / s + 1
         if ceilMode && (out - 1) * s >= n + p { out -= 1 }
+        return out
+    }
+
+    static func sliding(
+        input n: Int, kernel k: Int, stride s: Int, padding p: Int, ceilMode: Bool, axis: String, op: String
+    ) throws -> PoolAxis {
+        let out = try outputCount(input: n, kernel: k, stride: s, padding: p, ceilMode: ceilMode, axis: axis, op: op)
         var axisWindows = PoolAxis(start: [], end: [], span: [])
         axisWindows.start.reserveCapacity(out)
         for o in 0..<out {

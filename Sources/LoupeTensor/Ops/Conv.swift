@@ -37,14 +37,18 @@ extension Tensor {
                     + "with groups=\(groups); need Cin and Cout divisible by groups and weight.shape[1] == Cin/groups")
         }
         try ConvCheck.bias(op, bias, channels: cout)
-        let oh = (h + padding.top + padding.bottom - dilation * (kh - 1) - 1) / stride + 1
-        let ow = (w + padding.left + padding.right - dilation * (kw - 1) - 1) / stride + 1
-        // The "− 1) / s + 1" above rounds toward zero, so test the span itself, not oh.
-        guard h + padding.top + padding.bottom - dilation * (kh - 1) > 0,
-              w + padding.left + padding.right - dilation * (kw - 1) > 0, oh > 0, ow > 0 else {
+        let oh = try ConvCheck.outputSize(op, input: h, before: padding.top, after: padding.bottom, kernel: kh,
+                                          stride: stride, dilation: dilation)
+        let ow = try ConvCheck.outputSize(op, input: w, before: padding.left, after: padding.right, kernel: kw,
+                                          stride: stride, dilation: dilation)
+        guard oh > 0, ow > 0 else {
             throw TensorError.invalidArgument(
                 op: op, "input \(shape) with padding \(padding), kernel \(kh)×\(kw) and dilation \(dilation) "
                     + "leaves no output positions")
+        }
+        guard let multiplyAdds = CheckedSize.product([batch, cout, oh, ow, cg, kh, kw]) else {
+            throw TensorError.invalidArgument(
+                op: op, "input \(shape) with weight \(weight.shape) needs more multiply-adds than can be counted")
         }
 
         let geo = ConvGeometry(
@@ -55,7 +59,6 @@ extension Tensor {
         let x = detached, wt = weight.detached, b = bias?.detached
 
         // Forward, input gradient and weight gradient each cost one multiply-add per tap.
-        let multiplyAdds = batch * cout * oh * ow * cg * kh * kw
         KernelPolicy.count(multiplyAdds: multiplyAdds)
         var y = Tensor(uninitialized: [batch, cout, oh, ow])
         let yp = y.mutablePointer
@@ -109,6 +112,17 @@ extension Tensor {
 }
 
 /// Argument checks shared by conv2d and convTranspose2d, each error naming the op and shapes.
+extension Tensor {
+    /// Output positions of a convolution along one axis, (i + pad_before + pad_after −
+    /// d·(k−1) − 1) / s + 1, or 0 when the dilated kernel is wider than the padded input:
+    /// shape inference without running the convolution.
+    public static func conv2dOutputSize(input: Int, padding: (before: Int, after: Int), kernel: Int, stride: Int,
+                                        dilation: Int) throws -> Int {
+        try ConvCheck.outputSize("conv2d", input: input, before: padding.before, after: padding.after, kernel: kernel,
+                                 stride: stride, dilation: dilation)
+    }
+}
+
 enum ConvCheck {
     static func ranks(_ op: String, input: [Int], weight: [Int]) throws {
         guard input.count == 4 else {
@@ -131,6 +145,21 @@ enum ConvCheck {
         guard padding.top >= 0, padding.bottom >= 0, padding.left >= 0, padding.right >= 0 else {
             throw TensorError.invalidArgument(op: op, "padding must be non-negative, got \(padding)")
         }
+    }
+
+    /// Output positions along one axis, (i + pad_before + pad_after − d·(k−1) − 1) / s + 1,
+    /// or 0 when the dilated kernel is wider than the padded input. Overflow throws: the
+    /// sizes may come from a user's model spec.
+    static func outputSize(_ op: String, input: Int, before: Int, after: Int, kernel: Int, stride: Int,
+                           dilation: Int) throws -> Int {
+        guard let padded = CheckedSize.add(input, before).flatMap({ CheckedSize.add($0, after) }),
+              let reach = CheckedSize.multiply(dilation, kernel - 1) else {
+            throw TensorError.invalidArgument(
+                op: op, "input \(input) with padding \(before)+\(after), kernel \(kernel) and dilation \(dilation) overflows")
+        }
+        // The "− 1) / s + 1" rounds toward zero, so test the span itself.
+        let span = padded - reach
+        return span > 0 ? (span - 1) / stride + 1 : 0
     }
 
     static func bias(_ op: String, _ bias: Tensor?, channels: Int) throws {

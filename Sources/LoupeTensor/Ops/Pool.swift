@@ -245,10 +245,18 @@ extension Tensor {
         return (shape[0], shape[1], shape[2], shape[3])
     }
 
-    /// Row and column windows of a sliding pool, after PyTorch's argument checks.
-    private func slidingWindows(
-        op: String, height: Int, width: Int, kernel: Int, stride: Int?, padding: Int, ceilMode: Bool
-    ) throws -> (rows: PoolAxis, cols: PoolAxis) {
+    /// The output size of a sliding pool along an axis of `input` elements, after the same
+    /// checks the pool makes: shape inference without running it.
+    public static func pool2dOutputSize(
+        op: String = "pool2d", input: Int, kernel: Int, stride: Int?, padding: Int, ceilMode: Bool = false
+    ) throws -> Int {
+        let step = try poolArguments(op: op, kernel: kernel, stride: stride, padding: padding)
+        return try PoolAxis.outputCount(input: input, kernel: kernel, stride: step, padding: padding,
+                                        ceilMode: ceilMode, axis: "size", op: op)
+    }
+
+    /// PyTorch's argument checks for a sliding pool; returns the stride.
+    private static func poolArguments(op: String, kernel: Int, stride: Int?, padding: Int) throws -> Int {
         let step = stride ?? kernel
         guard kernel > 0 else { throw TensorError.invalidArgument(op: op, "kernel \(kernel) must be positive") }
         guard step > 0 else { throw TensorError.invalidArgument(op: op, "stride \(step) must be positive") }
@@ -257,6 +265,14 @@ extension Tensor {
             throw TensorError.invalidArgument(
                 op: op, "padding \(padding) must be between 0 and half the kernel (\(kernel / 2))")
         }
+        return step
+    }
+
+    /// Row and column windows of a sliding pool, after PyTorch's argument checks.
+    private func slidingWindows(
+        op: String, height: Int, width: Int, kernel: Int, stride: Int?, padding: Int, ceilMode: Bool
+    ) throws -> (rows: PoolAxis, cols: PoolAxis) {
+        let step = try Self.poolArguments(op: op, kernel: kernel, stride: stride, padding: padding)
         let rows = try PoolAxis.sliding(input: height, kernel: kernel, stride: step, padding: padding,
                                         ceilMode: ceilMode, axis: "height of \(shape)", op: op)
         let cols = try PoolAxis.sliding(input: width, kernel: kernel, stride: step, padding: padding,

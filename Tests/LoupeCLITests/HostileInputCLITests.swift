@@ -1,0 +1,67 @@
+import Foundation
+import XCTest
+
+/// Hostile files given to the `loupe` binary: each ends with status 2 and one line on
+/// stderr naming the file, never a signal, an abort or a multi-gigabyte allocation.
+final class HostileInputCLITests: XCTestCase {
+    var dir: URL!
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-hostile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+
+    func write(_ name: String, _ bytes: [UInt8]) throws -> String {
+        let path = dir.appendingPathComponent(name).path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func assertUserError(_ arguments: [String], mentions: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let r = try LoupeBinary.run(arguments)
+        XCTAssertEqual(r.status, 2, "\(arguments): \(r.stderr)", file: file, line: line)
+        let lines = r.stderr.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.isEmpty }
+        XCTAssertEqual(lines.count, 1, "not one line: \(r.stderr)", file: file, line: line)
+        for part in mentions { XCTAssertTrue(r.stderr.contains(part), "'\(part)' not in: \(r.stderr)", file: file, line: line) }
+    }
+
+    func testOverflowingSafeTensorsWeights() throws {
+        let header = Array(#"{"0.weight":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,4]}}"#.utf8)
+        let weights = try write("o.safetensors", (0..<8).map { UInt8(truncatingIfNeeded: header.count >> (8 * $0)) } + header + [0, 0, 0, 0])
+        try assertUserError(["classify", "--arch", "fashion-cnn", "--weights", weights, "x.png"],
+                            mentions: ["o.safetensors", "more elements than memory can address"])
+    }
+
+    func testHugeSpecSizes() throws {
+        let weights = try write("w.safetensors", [])
+        for (name, input, layer, says) in [
+            ("channels.yaml", "{channels: 1000000000, size: 28}", "flatten", "channels.yaml:2: expected an integer"),
+            ("pixels.yaml", "{channels: 100000000, size: 28}", "flatten", "100000000×28×28"),
+            ("padding.yaml", "{channels: 1, size: 28}", "conv: {out: 4, kernel: 3, padding: 9223372036854775807}", "padding.yaml:"),
+            ("output.yaml", "{channels: 1, size: 28}", "conv: {out: 4, kernel: 3, padding: 65535}", "layer 0's output"),
+        ] {
+            let spec = try write(name, Array("name: x\ninput: \(input)\nlayers:\n  - \(layer)\n".utf8))
+            try assertUserError(["layers", "--spec", spec, "--weights", weights], mentions: [says])
+        }
+    }
+
+    func testCharacterDeviceAsImage() throws {
+        try assertUserError(["classify", "--arch", "fashion-cnn", "--weights", "/dev/zero", "x.png"],
+                            mentions: ["/dev/zero", "not a regular file"])
+    }
+}
+
+extension HostileInputCLITests {
+    func testMaxMemoryLowersTheCheckpointBudget() throws {
+        // 64 floats against --max-memory 100 (25 floats): refused, naming the flag.
+        let header = Array(#"{"0.weight":{"dtype":"F32","shape":[64],"data_offsets":[0,256]}}"#.utf8)
+        let weights = try write("w.safetensors", (0..<8).map { UInt8(truncatingIfNeeded: header.count >> (8 * $0)) } + header
+            + [UInt8](repeating: 0, count: 256))
+        try assertUserError(["classify", "--arch", "fashion-cnn", "--weights", weights, "--max-memory", "100", "x.png"],
+                            mentions: ["w.safetensors", "64 elements, more than the limit of 25", "--max-memory"])
+        // A malformed size is an option error: status 2 and ArgumentParser's usage, as for any option.
+        let r = try LoupeBinary.run(["classify", "--arch", "fashion-cnn", "--weights", weights, "--max-memory", "lots", "x.png"])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("--max-memory 'lots'"), r.stderr)
+    }
+}
