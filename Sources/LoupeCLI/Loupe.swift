@@ -49,6 +49,7 @@ public struct Loupe: ParsableCommand {
             FileHandle.standardError.write(Data((root.fullMessage(for: error) + "\n").utf8))
             Foundation.exit(2)
         }
+        AllocatorTuning.apply()
         do {
             try execute(command, under: KernelPolicy(environment: ProcessInfo.processInfo.environment))
             Foundation.exit(0)
