@@ -7,7 +7,7 @@ import Foundation
 /// overflow-checked arithmetic that throws `LimitError` instead of trapping.
 ///
 /// A value passed down to the loaders (`limits: ResourceLimits = .default`), never a
-/// process-wide setting; the CLI's `--max-memory` builds one with `cappingMemory(at:)`.
+/// process-wide setting; the CLI's `--max-memory` builds one with `withMemoryBudget(_:)`.
 public struct ResourceLimits: Sendable, Equatable {
     /// Elements any single tensor read from a file or implied by a model spec may have.
     /// 2^28 Float32 is 1 GiB; VGG-16's largest weight (25088 × 4096) is 2^26.6.
@@ -48,14 +48,15 @@ public struct ResourceLimits: Sendable, Equatable {
         return total
     }
 
-    /// These limits with every memory budget at most `bytes` (the CLI's `--max-memory`):
-    /// checkpoints, decompression and single tensors alike.
-    public func cappingMemory(at bytes: Int) -> ResourceLimits {
+    /// These limits with every memory budget set to `bytes` (the CLI's `--max-memory`),
+    /// lower or higher than the defaults: checkpoints, decompression, single tensors and
+    /// images alike. Image sides keep their own limit (PNG and JPEG headers cap them).
+    public func withMemoryBudget(_ bytes: Int) -> ResourceLimits {
         var limits = self
         limits.maxCheckpointBytes = bytes
-        limits.maxInflatedBytes = Swift.min(maxInflatedBytes, bytes)
-        limits.maxTensorElements = Swift.min(maxTensorElements, bytes / MemoryLayout<Float>.size)
-        limits.maxImagePixels = Swift.min(maxImagePixels, bytes / 4)
+        limits.maxInflatedBytes = bytes
+        limits.maxTensorElements = Swift.max(bytes / MemoryLayout<Float>.size, 1)
+        limits.maxImagePixels = Swift.max(bytes / 4, 1)
         return limits
     }
 

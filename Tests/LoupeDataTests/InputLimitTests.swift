@@ -77,10 +77,14 @@ final class ResourceLimitsTests: XCTestCase {
         let limits = ResourceLimits.default
         XCTAssertEqual(limits.checkpointBudget(fileSize: 5_000_000), 4 * 5_000_000 + 64 * 1_048_576)
         XCTAssertEqual(limits.checkpointBudget(fileSize: Int.max), Int.max, "saturates instead of trapping")
-        let capped = limits.cappingMemory(at: 1 << 30)
+        let capped = limits.withMemoryBudget(1 << 30)
         XCTAssertEqual(capped.checkpointBudget(fileSize: 5_000_000), 1 << 30)
         XCTAssertEqual(capped.maxTensorElements, 1 << 28)
-        XCTAssertEqual(limits.cappingMemory(at: 1 << 20).maxTensorElements, 1 << 18)
+        XCTAssertEqual(limits.withMemoryBudget(1 << 20).maxTensorElements, 1 << 18)
+        // A budget above the defaults raises every limit, decompression and tensors included.
+        let raised = limits.withMemoryBudget(16 << 30)
+        XCTAssertEqual(raised.maxInflatedBytes, 16 << 30)
+        XCTAssertEqual(raised.maxTensorElements, 1 << 32)
     }
 
     func testByteCountsParseAsUsersWriteThem() {

@@ -13,7 +13,7 @@ final class FuzzRegressionTests: XCTestCase {
 
     /// The same limits and entry points as Fuzz/Sources/<target>.
     static let entries: [String: ([UInt8]) throws -> Void] = {
-        let limits = ResourceLimits.default.cappingMemory(at: 256 << 20)
+        let limits = ResourceLimits.default.withMemoryBudget(256 << 20)
         let checkpoint: ([UInt8]) throws -> Void = { _ = try decodeCheckpoint(Data($0), name: "fuzz", limits: limits) }
         let image: ([UInt8]) throws -> Void = { _ = try Image.decode($0, name: "fuzz", limits: limits) }
         return [
@@ -21,7 +21,7 @@ final class FuzzRegressionTests: XCTestCase {
             "FuzzPNG": image, "FuzzJPEG": image,
             "FuzzIDX": { _ = try IDX.decode($0, name: "fuzz", limits: limits) },
             "FuzzSpec": {
-                let small = ResourceLimits.default.cappingMemory(at: 16 << 20)
+                let small = ResourceLimits.default.withMemoryBudget(16 << 20)
                 _ = try SequentialSpec.parse(String(decoding: $0, as: UTF8.self), file: "fuzz.yaml", limits: small).build(limits: small)
             },
         ]

@@ -18,7 +18,7 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "Checkpoint (.safetensors or PyTorch .pth) for --arch or --spec.")
     var weights: String?
 
-    @Option(name: .long, help: "Most memory one checkpoint or spec may make Loupe allocate, e.g. 2G (default: 4 × the file size + 64M).")
+    @Option(name: .long, help: "Memory budget for what a file may make Loupe allocate (a checkpoint's tensors, one decompression, one tensor), e.g. 8G; higher or lower than the defaults (4 × the checkpoint's size + 64M, 2G, 1G).")
     var maxMemory: String?
 
     /// The limits every file this command reads is held to.
@@ -28,7 +28,7 @@ struct ModelOptions: ParsableArguments {
             guard let bytes = ResourceLimits.parseBytes(maxMemory) else {
                 throw ValidationError("--max-memory '\(maxMemory)': write a size such as 512M or 2G")
             }
-            return ResourceLimits.default.cappingMemory(at: bytes)
+            return ResourceLimits.default.withMemoryBudget(bytes)
         }
     }
 
