@@ -13,9 +13,12 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: targets.map { .executable(name: $0, targets: [$0]) },
     dependencies: [.package(name: "Loupe", path: "..")],
-    targets: targets.map { name in
+    targets: [
+        // libFuzzer's driver and the limits every target parses under.
+        .target(name: "FuzzDriver", dependencies: [.product(name: "LoupeTensor", package: "Loupe")]),
+    ] + targets.map { name in
         .executableTarget(name: name, dependencies: [
-            .product(name: "LoupeNN", package: "Loupe"), .product(name: "LoupeData", package: "Loupe"),
+            "FuzzDriver", .product(name: "LoupeNN", package: "Loupe"), .product(name: "LoupeData", package: "Loupe"),
             .product(name: "LoupeTensor", package: "Loupe"),
         ], path: "Sources/\(name)",
         // SwiftPM links an executable's entry point as `<target>_main` (then `main` by

@@ -1,22 +1,12 @@
 import Foundation
+import FuzzDriver
 import LoupeData
 import LoupeTensor
 
 /// IDX data sets (MNIST, Fashion-MNIST), plain or gzip with any number of members.
-let limits = ResourceLimits.default.cappingMemory(at: 256 << 20)
-
-func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    _ = try? IDX.decode(Array(UnsafeBufferPointer(start: data, count: size)), name: "fuzz", limits: limits)
-    return 0
-}
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func runDriver(_ argc: UnsafeMutablePointer<CInt>,
-               _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-               _ body: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
-
 @_cdecl("FuzzIDX_main")
 func entry(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var (count, args) = (argc, argv)
-    return runDriver(&count, &args) { fuzz($0, $1) }
+    fuzz(argc, argv) { bytes in
+        _ = try? IDX.decode(Array(bytes), name: "fuzz", limits: fuzzLimits)
+    }
 }

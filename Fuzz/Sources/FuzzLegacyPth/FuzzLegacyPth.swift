@@ -1,23 +1,13 @@
 import Foundation
+import FuzzDriver
 import LoupeNN
 import LoupeTensor
 
-/// PyTorch legacy checkpoints: five pickles and raw storages back to back; the seeds start with the pickle opcode 0x80. Limits are capped well under libFuzzer's 2 GiB
-/// malloc limit, so an allocation the budget should have refused is reported as a crash.
-let limits = ResourceLimits.default.cappingMemory(at: 256 << 20)
-
-func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    _ = try? decodeCheckpoint(Data(bytes: data, count: size), name: "fuzz", limits: limits)
-    return 0
-}
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func runDriver(_ argc: UnsafeMutablePointer<CInt>,
-               _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-               _ body: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
-
+/// PyTorch legacy checkpoints: five pickles and raw storages back to back; the seeds start
+/// with the pickle opcode 0x80.
 @_cdecl("FuzzLegacyPth_main")
 func entry(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var (count, args) = (argc, argv)
-    return runDriver(&count, &args) { fuzz($0, $1) }
+    fuzz(argc, argv) { bytes in
+        _ = try? decodeCheckpoint(Data(buffer: bytes), name: "fuzz", limits: fuzzLimits)
+    }
 }
