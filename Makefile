@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev libfftw3-dev libpng-dev libjpeg62-turbo-dev zlib
 # Only the tests need a browser (they open generated reports in headless Chromium).
 TEST_APT_PACKAGES := chromium
 
-.PHONY: deps test-deps apt build test bench bench-setup assets weights photos demo recipes fuzz
+.PHONY: deps test-deps apt build test bench bench-setup assets weights photos demo recipes fuzz fuzz-ci
 
 # Installs the Debian packages Loupe links against, only when one is missing.
 deps:
@@ -69,3 +69,7 @@ bench-setup:
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
+# CI's fuzzing: every target for about a minute, with a fixed seed and input count.
+fuzz-ci: deps
+	FUZZ_CI=1 scripts/fuzz.sh
