@@ -122,4 +122,9 @@ final class HostileSweepCLITests: XCTestCase {
                             mentions: ["records.jsonl:21:", "first on line 1"])
         try assertUserError(merge(folder), mentions: ["records.jsonl:21:", "first on line 1"])
     }
+
+    func testVisualizeSizeHasAMaximum() throws {
+        try assertUserError(["visualize", "--objective", "blocks.1:0", "--size", "100000", "--out", dir.appendingPathComponent("v").path],
+                            mentions: ["--size 100000", "4096"])
+    }
 }
