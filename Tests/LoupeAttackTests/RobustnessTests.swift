@@ -63,14 +63,14 @@ final class RobustnessTests: XCTestCase {
         try handle.seekToEnd()
         try handle.write(contentsOf: Data("{\"attacks\":{\"fgsm\":{\"attacked\":[tr".utf8))
         try handle.close()
-        XCTAssertEqual(try RecordsFile.read(records).count, 16)
+        XCTAssertEqual(try RecordsFile.read(records, settings: s).count, 16)
         // Without --resume the folder is refused; with it the run finishes, redoing only the rest.
         XCTAssertThrowsError(try sweep(s, batch: 8).run(into: folder, resume: false))
         var recomputed = 0
         let resumed = try sweep(s, batch: 8).run(into: folder, resume: true) { done, _ in recomputed = done }
         XCTAssertEqual(recomputed, 30)
         XCTAssertEqual(resumed, full)
-        XCTAssertEqual(try RecordsFile.read(records), full)
+        XCTAssertEqual(try RecordsFile.read(records, settings: s), full)
         // Other settings cannot resume this folder.
         var other = s
         other.seed = 8

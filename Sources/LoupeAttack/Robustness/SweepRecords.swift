@@ -74,10 +74,29 @@ public struct SweepSettings: Codable, Equatable, Sendable {
     /// The sample ids this run covers.
     public var ids: Range<Int> { shard?.slice(of: total) ?? 0..<total }
 
+    /// Bounds that keep a sweep (and a `sweep.json` read back) within what one machine can
+    /// run: the sample range, step curves and restarts are all iterated or allocated whole.
+    public static let maxTotal = 1_000_000_000
+    public static let maxSteps = 1_000_000
+    public static let maxRestarts = 10_000
+
     public func validate() throws {
-        guard !attacks.isEmpty else { throw AttackError.invalid("--attacks lists no attack") }
-        guard !epsilons.isEmpty else { throw AttackError.invalid("--eps lists no budget") }
-        guard total > 0 else { throw AttackError.invalid("\(data) holds no samples") }
+        func bad(_ why: String) -> AttackError { .invalid(why) }
+        guard !attacks.isEmpty else { throw bad("--attacks lists no attack") }
+        guard !epsilons.isEmpty else { throw bad("--eps lists no budget") }
+        for e in epsilons where !(e.isFinite && e >= 0) { throw bad("eps \(e): each budget must be a finite number ≥ 0") }
+        guard total >= 0 else { throw bad("total \(total): a sample count cannot be negative") }
+        guard total > 0 else { throw bad("\(data) holds no samples") }
+        guard total <= Self.maxTotal else { throw bad("total \(total): a sweep covers at most \(Self.maxTotal) samples") }
+        let stepCounts = [("steps", steps)] + (attackSteps ?? [:]).sorted { $0.key < $1.key }.map { ("\($0.key) steps", $0.value) }
+        for (name, n) in stepCounts where !(1...Self.maxSteps).contains(n) {
+            throw bad("\(name) \(n): need 1…\(Self.maxSteps)")
+        }
+        guard (1...Self.maxRestarts).contains(restarts) else { throw bad("restarts \(restarts): need 1…\(Self.maxRestarts)") }
+        if let shard {
+            // A decoded shard bypasses Shard.init's check.
+            _ = try Shard(index: shard.index, count: shard.count)
+        }
         for m in attacks { for e in epsilons { try config(m, eps: e).validate() } }
     }
 
@@ -159,6 +178,22 @@ public struct SampleRecord: Codable, Equatable, Sendable {
     public init(id: Int, label: Int, clean: Int, attacks: [String: AttackRecord], unbounded: Int?) {
         (self.id, self.label, self.clean, self.attacks, self.unbounded) = (id, label, clean, attacks, unbounded)
     }
+
+    /// Why this record cannot come from a sweep under `settings`, or nil if it can: the
+    /// summary indexes every attack's arrays by ε, so each must hold one entry per budget.
+    func problem(under settings: SweepSettings) -> String? {
+        let ids = settings.ids
+        guard ids.contains(id) else { return "sample \(id) lies outside this run's samples \(ids)" }
+        let n = settings.epsilons.count
+        for method in settings.attacks {
+            guard let a = attacks[method.rawValue] else { return "sample \(id) has no \(method.rawValue) result" }
+            for (field, count) in [("predictions", a.predictions.count), ("attacked", a.attacked.count),
+                                   ("linf", a.linf.count), ("l2", a.l2.count), ("step", a.step.count)] where count != n {
+                return "sample \(id): \(method.rawValue) \(field) holds \(count) entries, not one per ε (\(n))"
+            }
+        }
+        return nil
+    }
 }
 
 /// `records.jsonl`: appended one batch at a time and flushed to disk, so a run killed
@@ -178,26 +213,30 @@ public enum RecordsFile {
         return d
     }()
 
-    /// Reads the complete records in `url` (none when there is no file).
-    public static func read(_ url: URL) throws -> [SampleRecord] {
+    /// Reads the complete records in `url` (none when there is no file), each checked
+    /// against the `settings` of its folder.
+    public static func read(_ url: URL, settings: SweepSettings) throws -> [SampleRecord] {
         guard FileManager.default.fileExists(atPath: url.path) else { return [] }
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw AttackError.invalid("\(url.path): cannot read: \(error.localizedDescription)") }
-        return try parse(data, path: url.path).records
+        return try parse(data, path: url.path, settings: settings).records
     }
 
     /// Reads the records of a run folder. A last line cut short by a kill is ignored and
     /// cut off the file, so appending continues on a clean line.
-    public static func read(in folder: RunFolder) throws -> [SampleRecord] {
+    public static func read(in folder: RunFolder, settings: SweepSettings) throws -> [SampleRecord] {
         guard let data = folder.read(name) else { return [] }
-        let (records, goodEnd) = try parse(data, path: folder.file(name).path)
+        let (records, goodEnd) = try parse(data, path: folder.file(name).path, settings: settings)
         if goodEnd < data.count { try folder.truncate(name, to: goodEnd) }
         return records
     }
 
-    /// The records of every whole line, and where the last whole line ends.
-    static func parse(_ data: Data, path: String) throws -> (records: [SampleRecord], goodEnd: Int) {
+    /// The records of every whole line, and where the last whole line ends. Each record
+    /// must fit `settings`, and no sample may appear twice: a sweep writes each once, so a
+    /// repeat means a damaged or hand-edited file and would be counted twice.
+    static func parse(_ data: Data, path: String, settings: SweepSettings) throws -> (records: [SampleRecord], goodEnd: Int) {
         var records: [SampleRecord] = []
+        var lineOf: [Int: Int] = [:]
         var goodEnd = 0, lineStart = 0, lineNumber = 0
         let bytes = [UInt8](data)
         for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") {
@@ -205,11 +244,20 @@ public enum RecordsFile {
             let line = Data(bytes[lineStart..<i])
             lineStart = i + 1
             if line.isEmpty { goodEnd = lineStart; continue }
+            let record: SampleRecord
             do {
-                records.append(try decoder.decode(SampleRecord.self, from: line))
+                record = try decoder.decode(SampleRecord.self, from: line)
             } catch {
                 throw AttackError.invalid("\(path):\(lineNumber): not a sample record (\(error)); the file is damaged")
             }
+            if let why = record.problem(under: settings) {
+                throw AttackError.invalid("\(path):\(lineNumber): \(why); the file is damaged")
+            }
+            if let first = lineOf[record.id] {
+                throw AttackError.invalid("\(path):\(lineNumber): sample \(record.id) again (first on line \(first)); the file is damaged")
+            }
+            lineOf[record.id] = lineNumber
+            records.append(record)
             goodEnd = lineStart
         }
         return (records, goodEnd)

@@ -17,9 +17,15 @@ extension SweepSettings {
     public static func decode(_ data: Data, path: String) throws -> SweepSettings {
         let d = JSONDecoder()
         d.keyDecodingStrategy = .convertFromSnakeCase
-        do { return try d.decode(SweepSettings.self, from: data) } catch {
+        let settings: SweepSettings
+        do { settings = try d.decode(SweepSettings.self, from: data) } catch {
             throw AttackError.invalid("\(path): not sweep settings: \(error)")
         }
+        // The file is as hostile as any input: its counts size loops and allocations.
+        do { try settings.validate() } catch let AttackError.invalid(why) {
+            throw AttackError.invalid("\(path): \(why)")
+        }
+        return settings
     }
 
     public func write(to folder: RunFolder) throws { try folder.write(try fileData(), to: Self.fileName) }

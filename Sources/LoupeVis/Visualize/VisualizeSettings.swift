@@ -33,6 +33,10 @@ public struct VisualizeSettings: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// Largest `size`: the image, its spectrum, the transformed copies and every layer's
+    /// activations all grow with size², so far above this one run would need gigabytes.
+    public static let maxSize = 4096
+
     public func validate() throws {
         if objectives.isEmpty { throw VisError.invalid("give at least one --objective") }
         if let channels, channels.isEmpty || channels.contains(where: { $0 < 0 }) {
@@ -40,6 +44,7 @@ public struct VisualizeSettings: Codable, Sendable, Equatable {
         }
         if steps < 1 { throw VisError.invalid("--steps must be at least 1") }
         if size < 8 { throw VisError.invalid("--size must be at least 8") }
+        if size > Self.maxSize { throw VisError.invalid("--size \(size) is above the maximum of \(Self.maxSize)") }
         if batch < 1 { throw VisError.invalid("--batch must be at least 1") }
         if !(lr > 0) { throw VisError.invalid("--lr must be positive") }
         // Above 1 the factor 1 − w·(opacity) can turn negative and reward the opposite of the objective.
