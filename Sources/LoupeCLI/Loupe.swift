@@ -42,11 +42,11 @@ public struct Loupe: ParsableCommand {
     public static func runMain<Root: ParsableCommand>(_ root: Root.Type, _ arguments: [String]? = nil) -> Never {
         let command: ParsableCommand
         do {
-            command = try root.parseAsRoot(arguments)
+            command = try root.parseAsRoot(negativeValuesAttached(arguments ?? Array(CommandLine.arguments.dropFirst())))
         } catch {
             let code = root.exitCode(for: error)
             if code == .success { root.exit(withError: error) }
-            FileHandle.standardError.write(Data((root.fullMessage(for: error) + "\n").utf8))
+            FileHandle.standardError.write(Data((oneLine(root.fullMessage(for: error)) + "\n").utf8))
             Foundation.exit(2)
         }
         AllocatorTuning.apply()
@@ -59,7 +59,7 @@ public struct Loupe: ParsableCommand {
             if root.exitCode(for: error) == .success { root.exit(withError: error) }
             if let code = error as? ExitCode { Foundation.exit(code.rawValue) }  // e.g. 130: stopped by Ctrl-C, saved
             let isParserError = error is ValidationError || String(describing: type(of: error)) == "CommandError"
-            let message = isParserError ? root.fullMessage(for: error) : "loupe: error: \(error)"
+            let message = isParserError ? oneLine(root.fullMessage(for: error)) : "loupe: error: \(error)"
             FileHandle.standardError.write(Data((message + "\n").utf8))
             Foundation.exit(2)
         }
@@ -86,5 +86,44 @@ extension KernelPolicy {
     init(environment: [String: String]) {
         self.init(winograd: environment["LOUPE_WINOGRAD"] != "0", directConv: environment["LOUPE_DIRECT_CONV"] != "0",
                   threads: environment["LOUPE_THREADS"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil })
+    }
+}
+
+extension Loupe {
+    /// ArgumentParser's message as the one line a user error gets: the complaint, the valid
+    /// choices (listed one per line by the parser) joined after it, and where help is; the
+    /// usage block is left out.
+    static func oneLine(_ full: String) -> String {
+        var complaint: [String] = [], choices: [String] = [], hint = ""
+        for line in full.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) where !line.isEmpty {
+            if line.hasPrefix("- ") { choices.append(String(line.dropFirst(2))) }
+            else if line.hasPrefix("See '") { hint = " (" + line.replacingOccurrences(of: " for more information.", with: "").lowercased() + ")" }
+            else if !line.hasPrefix("Help:") && !line.hasPrefix("Usage:") {
+                complaint.append(line.hasPrefix("Error: ") ? String(line.dropFirst(7)) : line)
+            }
+        }
+        var text = complaint.joined(separator: " ")
+        if !choices.isEmpty {
+            text = text.replacingOccurrences(of: " Please provide one of the following:", with: "") + " Choose one of: " + choices.joined(separator: ", ") + "."
+        }
+        return "loupe: error: " + text + hint
+    }
+
+    /// `--eps -1` hands "-1" to the option as `--eps=-1` would: the parser would otherwise
+    /// take it for an option and report a missing value instead of the bad one.
+    static func negativeValuesAttached(_ arguments: [String]) -> [String] {
+        var out: [String] = [], i = 0
+        while i < arguments.count {
+            let a = arguments[i]
+            if a.hasPrefix("--"), !a.contains("="), i + 1 < arguments.count,
+               let next = arguments[i + 1].dropFirst().first, arguments[i + 1].hasPrefix("-"), next.isNumber || next == "." {
+                out.append(a + "=" + arguments[i + 1])
+                i += 2
+            } else {
+                out.append(a)
+                i += 1
+            }
+        }
+        return out
     }
 }

@@ -65,3 +65,21 @@ extension HostileInputCLITests {
         XCTAssertTrue(r.stderr.contains("--max-memory 'lots'"), r.stderr)
     }
 }
+
+/// Mistyped options end in one line, like every other user error.
+final class OptionErrorCLITests: XCTestCase {
+    func testParserErrorsAreOneLineNamingTheValueAndTheChoices() throws {
+        for (arguments, says) in [
+            (["attack", "x.png", "--method", "foo"], ["'foo'", "fgsm, bim, pgd, mifgsm, apgd, cw", "loupe attack --help"]),
+            (["attack", "x.png", "--eps", "-1"], ["'-1'", "--eps"]),
+            (["evaluate", "--model", "m.safetensors", "--eps", "-0.5"], ["'-0.5'", "--eps"]),
+            (["attack", "x.png", "--steps", "0"], ["--steps must be at least 1"]),
+        ] {
+            let r = try LoupeBinary.run(arguments)
+            XCTAssertEqual(r.status, 2, "\(arguments): \(r.stderr)")
+            let lines = r.stderr.split(separator: "\n").filter { !$0.isEmpty }
+            XCTAssertEqual(lines.count, 1, "not one line: \(r.stderr)")
+            for part in says { XCTAssertTrue(r.stderr.contains(part), "'\(part)' not in: \(r.stderr)") }
+        }
+    }
+}
