@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LoupeAttack
+import LoupeReport
 import LoupeNN
 import LoupeTensor
 
@@ -41,6 +42,9 @@ struct Train: ParsableCommand {
     @Option(help: "Worker threads (default: all cores or LOUPE_THREADS). Results do not depend on it.")
     var threads: Int?
 
+    @Option(help: "Also write a run folder here: result.json, loss and accuracy per epoch, index.html.")
+    var report: String?
+
     @OptionGroup var printing: PrintOptions
 
     func validate() throws {
@@ -75,6 +79,11 @@ struct Train: ParsableCommand {
         if result.interrupted {
             note("continue with: loupe train --resume \(result.out)", quiet: false)
             throw ExitCode(130)
+        }
+        if let report {
+            try withRunFolder(try RunFolder(command: "train", out: report), quiet: printing.quiet) {
+                try TrainReport.write(result, to: $0, command: OutputOptions.commandLine)
+            }
         }
         if printing.json { try printJSON(result) }
     }

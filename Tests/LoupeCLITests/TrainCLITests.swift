@@ -40,6 +40,26 @@ final class TrainCLITests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(result["accuracy"] as? Double), Double(trace) / 200, accuracy: 1e-12)
     }
 
+    /// `--report DIR`: a run folder whose result.json holds the epochs `--json` printed, one
+    /// table row per epoch on the page, and both plots.
+    func testTrainReportHoldsEveryEpoch() throws {
+        let out = dir.appendingPathComponent("reported.safetensors").path, report = dir.appendingPathComponent("run")
+        let train = try LoupeBinary.run(["train", "--limit", "256", "--epochs", "2", "--out", out, "--report", report.path,
+                                         "--json", "--quiet"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let printed = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(train.stdout.utf8)) as? [String: Any])
+        let saved = try XCTUnwrap(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: report.appendingPathComponent("result.json"))) as? [String: Any])
+        let epochs = try XCTUnwrap(saved["epochs"] as? [[String: Any]])
+        XCTAssertEqual(epochs.map { $0["epoch"] as? Int }, [1, 2])
+        XCTAssertEqual(epochs.map { $0["loss"] as? Double }, (printed["epochs"] as? [[String: Any]])?.map { $0["loss"] as? Double })
+        let page = try String(contentsOf: report.appendingPathComponent("index.html"), encoding: .utf8)
+        for e in epochs { XCTAssertTrue(page.contains(String(format: "%.4f", try XCTUnwrap(e["loss"] as? Double))), "epoch \(e)") }
+        for plot in ["loss.svg", "accuracy.svg"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: report.appendingPathComponent(plot).path), plot)
+        }
+    }
+
     /// SIGINT mid-epoch: exit status 130, a checkpoint that records the batch it stopped
     /// after, and `--resume` finishes the run.
     func testCtrlCSavesTheEpochInFlightAndResumeFinishesIt() throws {

@@ -38,11 +38,15 @@ struct OutputOptions: ParsableArguments {
 /// resumable folder is written in place and keeps what `body` wrote before failing.
 func withRunFolder<T>(_ command: String, _ options: OutputOptions, resumable: Bool = false,
                       _ body: (RunFolder) throws -> T) throws -> T {
-    let run = try options.runFolder(command, resumable: resumable)
+    try withRunFolder(try options.runFolder(command, resumable: resumable), quiet: options.quiet, body)
+}
+
+/// Runs `body` with `run`, then moves it into place (or drops it if `body` failed).
+func withRunFolder<T>(_ run: RunFolder, quiet: Bool, _ body: (RunFolder) throws -> T) throws -> T {
     do {
         let value = try body(run)
         try run.finish()
-        note("report: \(run.finalPath("index.html"))", quiet: options.quiet)
+        note("report: \(run.finalPath("index.html"))", quiet: quiet)
         return value
     } catch {
         run.discard()
