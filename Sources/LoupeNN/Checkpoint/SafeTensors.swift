@@ -183,14 +183,7 @@ public func saveSafeTensors(_ state: StateDict, path: String, metadata: [String:
 
 /// Reads a `.safetensors` file (whatever its first bytes; `loadCheckpoint` guesses).
 public func loadSafeTensors(path: String, limits: ResourceLimits = .default) throws -> StateDict {
-    try checkCheckpointFile(path)
-    let data: Data
-    do {
-        data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-    } catch {
-        throw CheckpointError.unreadable(file: path, reason: error.localizedDescription)
-    }
-    var state = try SafeTensors.read(data, file: path, limits: limits)
+    var state = try SafeTensors.read(try checkpointBytes(path), file: path, limits: limits)
     state.source = path
     return state
 }

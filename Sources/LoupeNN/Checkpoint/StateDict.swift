@@ -164,13 +164,7 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
 /// is PyTorch ≥ 1.6, a pickle (0x80) is PyTorch's legacy format, anything else must be
 /// `.safetensors`. Whatever sizes the file declares, it allocates within `limits`.
 public func loadCheckpoint(path: String, limits: ResourceLimits = .default) throws -> StateDict {
-    try checkCheckpointFile(path)
-    let data: Data
-    do {
-        data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-    } catch {
-        throw CheckpointError.unreadable(file: path, reason: error.localizedDescription)
-    }
+    let data = try checkpointBytes(path)
     return try decodeCheckpoint(data, name: path, limits: limits) {
         try Archive(url: URL(fileURLWithPath: path), accessMode: .read, pathEncoding: nil)
     }
@@ -216,4 +210,14 @@ private func decodeCheckpoint(_ data: Data, name: String, limits: ResourceLimits
     }
     state.source = name
     return state
+}
+
+/// The bytes of the checkpoint file at `path` (a regular file), mapped when possible.
+func checkpointBytes(_ path: String) throws -> Data {
+    try checkCheckpointFile(path)
+    do {
+        return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+    } catch {
+        throw CheckpointError.unreadable(file: path, reason: error.localizedDescription)
+    }
 }
