@@ -17,13 +17,6 @@ final class HostileInputCLITests: XCTestCase {
         return path
     }
 
-    func assertUserError(_ arguments: [String], mentions: [String], file: StaticString = #filePath, line: UInt = #line) throws {
-        let r = try LoupeBinary.run(arguments)
-        XCTAssertEqual(r.status, 2, "\(arguments): \(r.stderr)", file: file, line: line)
-        let lines = r.stderr.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.isEmpty }
-        XCTAssertEqual(lines.count, 1, "not one line: \(r.stderr)", file: file, line: line)
-        for part in mentions { XCTAssertTrue(r.stderr.contains(part), "'\(part)' not in: \(r.stderr)", file: file, line: line) }
-    }
 
     func testOverflowingSafeTensorsWeights() throws {
         let header = Array(#"{"0.weight":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,4]}}"#.utf8)
@@ -75,11 +68,19 @@ final class OptionErrorCLITests: XCTestCase {
             (["evaluate", "--model", "m.safetensors", "--eps", "-0.5"], ["'-0.5'", "--eps"]),
             (["attack", "x.png", "--steps", "0"], ["--steps must be at least 1"]),
         ] {
-            let r = try LoupeBinary.run(arguments)
-            XCTAssertEqual(r.status, 2, "\(arguments): \(r.stderr)")
-            let lines = r.stderr.split(separator: "\n").filter { !$0.isEmpty }
-            XCTAssertEqual(lines.count, 1, "not one line: \(r.stderr)")
-            for part in says { XCTAssertTrue(r.stderr.contains(part), "'\(part)' not in: \(r.stderr)") }
+            try assertUserError(arguments, mentions: says)
         }
+    }
+}
+
+extension XCTestCase {
+    /// The binary run with `arguments` ends as a user error: status 2 and one line on stderr
+    /// that mentions every string in `mentions`.
+    func assertUserError(_ arguments: [String], mentions: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let r = try LoupeBinary.run(arguments)
+        XCTAssertEqual(r.status, 2, "\(arguments): \(r.stderr)", file: file, line: line)
+        let lines = r.stderr.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.isEmpty }
+        XCTAssertEqual(lines.count, 1, "not one line: \(r.stderr)", file: file, line: line)
+        for part in mentions { XCTAssertTrue(r.stderr.contains(part), "'\(part)' not in: \(r.stderr)", file: file, line: line) }
     }
 }

@@ -42,13 +42,6 @@ final class HostileSweepCLITests: XCTestCase {
         return (copy, made.checkpoint)
     }
 
-    func assertUserError(_ arguments: [String], mentions: [String], file: StaticString = #filePath, line: UInt = #line) throws {
-        let r = try LoupeBinary.run(arguments)
-        XCTAssertEqual(r.status, 2, "\(arguments): \(r.stderr)", file: file, line: line)
-        let lines = r.stderr.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.isEmpty }
-        XCTAssertEqual(lines.count, 1, "not one line: \(r.stderr)", file: file, line: line)
-        for part in mentions { XCTAssertTrue(r.stderr.contains(part), "'\(part)' not in: \(r.stderr)", file: file, line: line) }
-    }
 
     /// Rewrites one field of the folder's `sweep.json`.
     func setSetting(_ key: String, _ value: Any, in folder: URL) throws {
