@@ -21,6 +21,8 @@ let package = Package(
         // with -sanitize=fuzzer,address).
         .library(name: "LoupeData", targets: ["LoupeData"]),
         .library(name: "LoupeNN", targets: ["LoupeNN"]),
+        .library(name: "LoupeAttack", targets: ["LoupeAttack"]),
+        .library(name: "LoupeCLI", targets: ["LoupeCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -71,7 +73,7 @@ let package = Package(
         .target(name: "LoupeTesting", dependencies: ["LoupeTensor"], path: "Tests/LoupeTesting"),
         .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor", "LoupeTesting"]),
         .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTensor", "LoupeTesting", "CLoupeZlib"]),
-        .testTarget(name: "LoupeCLITests", dependencies: ["LoupeCLI", "LoupeNN"]),
+        .testTarget(name: "LoupeCLITests", dependencies: ["LoupeCLI", "LoupeNN", "LoupeAttack", "LoupeTesting"]),
         .testTarget(name: "LoupeVisTests", dependencies: ["LoupeVis", "LoupeNN", "LoupeData", "LoupeReport", "LoupeTensor", "LoupeTesting"]),
         .testTarget(name: "LoupeNNTests", dependencies: ["LoupeNN", "LoupeAttack", "LoupeData", "LoupeTensor", "LoupeTesting", "ZIPFoundation"]),
         .testTarget(name: "LoupeAttackTests", dependencies: ["LoupeAttack", "LoupeNN", "LoupeData", "LoupeTensor", "LoupeTesting"]),

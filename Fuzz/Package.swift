@@ -6,7 +6,10 @@ import PackageDescription
 // with -sanitize=fuzzer,address, so libFuzzer's driver is linked in and AddressSanitizer turns
 // memory errors into crashes. Each target feeds its bytes to the same entry point the
 // CLI uses and only requires that it returns or throws.
-let targets = ["FuzzZipPth", "FuzzLegacyPth", "FuzzSafeTensors", "FuzzSpec", "FuzzPNG", "FuzzJPEG", "FuzzIDX"]
+let targets = ["FuzzZipPth", "FuzzLegacyPth", "FuzzSafeTensors", "FuzzSpec", "FuzzPNG", "FuzzJPEG", "FuzzIDX",
+               "FuzzRecipe", "FuzzSweepRecords"]
+// Beyond LoupeTensor, LoupeData and LoupeNN, which every target links.
+let extra: [String: [String]] = ["FuzzRecipe": ["LoupeCLI"], "FuzzSweepRecords": ["LoupeAttack"]]
 
 let package = Package(
     name: "LoupeFuzz",
@@ -20,7 +23,7 @@ let package = Package(
         .executableTarget(name: name, dependencies: [
             "FuzzDriver", .product(name: "LoupeNN", package: "Loupe"), .product(name: "LoupeData", package: "Loupe"),
             .product(name: "LoupeTensor", package: "Loupe"),
-        ], path: "Sources/\(name)",
+        ] + (extra[name] ?? []).map { .product(name: $0, package: "Loupe") }, path: "Sources/\(name)",
         // SwiftPM links an executable's entry point as `<target>_main` (then `main` by
         // --defsym), so libFuzzer's `main` is never pulled from its archive: each target
         // defines `<target>_main` and hands the command line to libFuzzer's driver.

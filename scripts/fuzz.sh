@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(FuzzZipPth FuzzLegacyPth FuzzSafeTensors FuzzSpec FuzzPNG FuzzJPEG FuzzIDX)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(FuzzZipPth FuzzLegacyPth FuzzSafeTensors FuzzSpec FuzzPNG FuzzJPEG FuzzIDX FuzzRecipe FuzzSweepRecords)
 # gold crashes linking the instrumented binaries (an internal error in its DWARF reader);
 # the toolchain's lld links them.
 FLAGS=(-c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld)
@@ -29,7 +29,7 @@ for t in "${TARGETS[@]}"; do
   if [ -n "${FUZZ_CI:-}" ]; then
     # Inputs per target: about 60 s at the rates measured on AMD Zen 4 (exec/s in the README).
     case $t in
-      FuzzZipPth) runs=15000 ;; FuzzSpec) runs=250000 ;; FuzzLegacyPth|FuzzSafeTensors) runs=900000 ;;
+      FuzzRecipe) runs=6000 ;; FuzzZipPth) runs=15000 ;; FuzzSweepRecords) runs=80000 ;; FuzzSpec) runs=250000 ;; FuzzLegacyPth|FuzzSafeTensors) runs=900000 ;;
       FuzzPNG|FuzzJPEG) runs=1000000 ;; *) runs=2000000 ;;
     esac
     budget=(-seed=1 -runs="$runs")

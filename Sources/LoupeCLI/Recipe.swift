@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import LoupeData
+import LoupeNN
 import Yams
 
 /// A declarative workflow: a model, a seed and steps whose options are exactly the
@@ -43,11 +45,39 @@ struct Recipe {
         "evaluate": (Evaluate.self, nil),
     ]
 
-    static func load(path: String, variables given: [String: String], overridden: Set<String> = []) throws -> Recipe {
-        var variables = given
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+    /// The variables every recipe may use; `--set` and the recipe's own `variables:` add more.
+    static func builtinVariables(run folder: URL) -> [String: String] {
+        ["PHOTOS": Assets.home.appendingPathComponent("photos").path, "LOUPE_HOME": Assets.home.path, "RUN": folder.path]
+    }
+
+    /// A recipe is a page of text; anything longer is not one (and is not read whole).
+    static let maximumBytes = 1 << 20
+
+    static func load(path: String, variables: [String: String], overridden: Set<String> = []) throws -> Recipe {
+        if let problem = InputFileProblem.check(path) {
+            throw RecipeError(file: path, line: nil, "cannot read the recipe: \(problem)")
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
             throw RecipeError(file: path, line: nil, "cannot read the recipe")
         }
+        defer { try? handle.close() }
+        guard let data = try? handle.read(upToCount: maximumBytes + 1) ?? Data() else {
+            throw RecipeError(file: path, line: nil, "cannot read the recipe")
+        }
+        guard data.count <= maximumBytes else {
+            throw RecipeError(file: path, line: nil, "is larger than \(maximumBytes >> 20) MiB; a recipe is a short YAML file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw RecipeError(file: path, line: nil, "is not UTF-8 text")
+        }
+        return try parse(text, file: path, variables: variables, overridden: overridden)
+    }
+
+    /// The recipe in `text` (named `path` in messages): its keys and steps checked, variables
+    /// expanded; each step's options are parsed later, by `RecipeRun`.
+    static func parse(_ text: String, file path: String, variables given: [String: String],
+                      overridden: Set<String> = []) throws -> Recipe {
+        var variables = given
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else { throw RecipeError(file: path, line: nil, "the recipe is empty") }

@@ -69,3 +69,14 @@ struct RecipeRun {
         try? RunIndex.refresh(root: folder.deletingLastPathComponent())
     }
 }
+
+extension Loupe {
+    /// Checks a recipe the way `loupe run --check` does (keys, steps, every step's options)
+    /// without running a step or writing a file; returns the number of steps. Public for the
+    /// fuzz target (Fuzz/Sources/FuzzRecipe), which feeds it arbitrary text.
+    public static func checkRecipe(_ text: String, file: String) throws -> Int {
+        let folder = URL(fileURLWithPath: "/nonexistent/loupe-recipe-check")
+        let plan = try Recipe.parse(text, file: file, variables: Recipe.builtinVariables(run: folder))
+        return try RecipeRun(plan, folder: folder, quiet: true).plan.steps.count
+    }
+}

@@ -32,16 +32,15 @@ struct Run: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        var vars = ["PHOTOS": Assets.home.appendingPathComponent("photos").path, "LOUPE_HOME": Assets.home.path]
+        let name = URL(fileURLWithPath: recipe).deletingPathExtension().lastPathComponent
+        let folder = URL(fileURLWithPath: out ?? "Outputs/\(RunFolder.timestamp())-\(name)")
+        var vars = Recipe.builtinVariables(run: folder)
         var overridden = Set<String>()
         for v in variables {
             let parts = v.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { throw ValidationError("--set takes NAME=VALUE, got '\(v)'") }
             (vars[parts[0]], overridden) = (parts[1], overridden.union([parts[0]]))
         }
-        let name = URL(fileURLWithPath: recipe).deletingPathExtension().lastPathComponent
-        let folder = URL(fileURLWithPath: out ?? "Outputs/\(RunFolder.timestamp())-\(name)")
-        vars["RUN"] = folder.path
         var run = try RecipeRun(try Recipe.load(path: recipe, variables: vars, overridden: overridden), folder: folder, quiet: quiet)
         if check { return print("\(recipe): \(run.plan.steps.count) steps OK") }
         try run.prepareFolder()

@@ -42,6 +42,16 @@ final class HostileInputCLITests: XCTestCase {
         try assertUserError(["classify", "--arch", "fashion-cnn", "--weights", "/dev/zero", "x.png"],
                             mentions: ["/dev/zero", "not a regular file"])
     }
+
+    /// A recipe is read whole before it is parsed: a device would never end, a huge file
+    /// would fill memory.
+    func testRecipeMustBeASmallRegularFile() throws {
+        try assertUserError(["run", "/dev/zero", "--check"], mentions: ["/dev/zero", "not a regular file"])
+        let big = try write("big.yaml", Array("steps:\n".utf8) + [UInt8](repeating: UInt8(ascii: "#"), count: 1 << 20))
+        try assertUserError(["run", big, "--check"], mentions: ["big.yaml", "larger than 1 MiB"])
+        let binary = try write("binary.yaml", [0xff, 0xfe, 0x00, 0x41])
+        try assertUserError(["run", binary, "--check"], mentions: ["binary.yaml", "not UTF-8"])
+    }
 }
 
 extension HostileInputCLITests {

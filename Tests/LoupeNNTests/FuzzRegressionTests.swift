@@ -1,16 +1,15 @@
 import Foundation
 import LoupeData
 import LoupeTensor
+import LoupeTesting
 @testable import LoupeNN
 import XCTest
 
-/// Replays every seed (Tests/Fuzz/corpus/<target>/) and every input a fuzzer once crashed
-/// on (Tests/Fuzz/regressions/<target>/) through the entry point its fuzz target in Fuzz/
-/// drives: each must return or throw. `LOUPE_WRITE_FUZZ_SEEDS=1` regenerates the seeds.
+/// Replays every seed and every input a fuzzer once crashed on through the entry point its
+/// fuzz target in Fuzz/ drives: each must return or throw. `LOUPE_WRITE_FUZZ_SEEDS=1`
+/// regenerates the seeds of these targets (the recipe and sweep seeds are shipped recipes
+/// and real run folders, replayed by LoupeCLITests).
 final class FuzzRegressionTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fuzz")
-
     /// The same limits and entry points as Fuzz/Sources/<target>.
     static let entries: [String: ([UInt8]) throws -> Void] = {
         let limits = ResourceLimits.default.withMemoryBudget(256 << 20)
@@ -27,23 +26,10 @@ final class FuzzRegressionTests: XCTestCase {
         ]
     }()
 
-    func testEverySeedAndRegressionReturnsOrThrows() throws {
-        var replayed = 0
-        for folder in ["corpus", "regressions"] {
-            for (target, entry) in Self.entries {
-                let dir = Self.root.appendingPathComponent(folder).appendingPathComponent(target)
-                let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { !$0.hasPrefix(".") }
-                // libFuzzer refuses to start without its seed folder, and a target without
-                // seeds starts from nothing.
-                if folder == "corpus" { XCTAssertFalse(names.isEmpty, "no seeds for \(target) in \(dir.path)") }
-                for name in names {
-                    let bytes = [UInt8](try Data(contentsOf: dir.appendingPathComponent(name)))
-                    do { try entry(bytes) } catch { XCTAssertFalse("\(error)".contains("\n"), "\(target)/\(name): \(error)") }
-                    replayed += 1
-                }
-            }
-        }
-        XCTAssertGreaterThan(replayed, 0, "no corpus under \(Self.root.path)")
+    func testEverySeedAndRegressionReturnsOrThrows() {
+        let (replayed, problems) = FuzzInputs.replay(Self.entries)
+        XCTAssertEqual(problems, [])
+        XCTAssertGreaterThan(replayed, 0, "no corpus under \(FuzzInputs.root.path)")
     }
 
     func testWriteSeeds() throws {
@@ -51,7 +37,7 @@ final class FuzzRegressionTests: XCTestCase {
             throw XCTSkip("set LOUPE_WRITE_FUZZ_SEEDS=1 to regenerate Tests/Fuzz/corpus")
         }
         func save(_ target: String, _ name: String, _ bytes: [UInt8]) throws {
-            let dir = Self.root.appendingPathComponent("corpus").appendingPathComponent(target)
+            let dir = FuzzInputs.root.appendingPathComponent("corpus").appendingPathComponent(target)
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             try Data(bytes).write(to: dir.appendingPathComponent(name))
         }

@@ -282,3 +282,18 @@ public enum RecordsFile {
         return data
     }
 }
+
+extension RobustnessSummary {
+    /// The summary of a finished sweep from the bytes of its `sweep.json` and
+    /// `records.jsonl`, each checked as `--resume` and `merge` check them. This is the path
+    /// hostile folder files take; the fuzz target (Fuzz/Sources/FuzzSweepRecords) drives it.
+    public init(sweepFile: Data, recordsFile: Data) throws {
+        let settings = try SweepSettings.decode(sweepFile, path: SweepSettings.fileName)
+        let records = try RecordsFile.parse(recordsFile, path: RecordsFile.name, settings: settings).records
+        // Every record lies in the folder's range of ids and none repeats, so a full count is a full cover.
+        guard records.count == settings.ids.count else {
+            throw AttackError.invalid("\(RecordsFile.name): \(records.count) of \(settings.ids.count) samples; the sweep is unfinished")
+        }
+        try self.init(settings: settings, records: records)
+    }
+}
