@@ -17,4 +17,8 @@ void sgesvd_(const char *jobu, const char *jobvt, const blasint *m, const blasin
 void dstev_(const char *jobz, const blasint *n, double *d, double *e, double *z, const blasint *ldz, double *work,
             blasint *info, size_t jobz_len);
 
+// Solves A·X = B for a symmetric positive-definite A by Cholesky (column-major).
+void dposv_(const char *uplo, const blasint *n, const blasint *nrhs, double *a, const blasint *lda, double *b,
+            const blasint *ldb, blasint *info, size_t uplo_len);
+
 #endif
