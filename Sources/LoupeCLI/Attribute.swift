@@ -4,7 +4,7 @@ import LoupeVis
 struct AttributeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attribute",
-        abstract: "Which pixels drove a class score: saliency, SmoothGrad, Integrated Gradients, Grad-CAM, occlusion.",
+        abstract: "Which pixels drove a class score: saliency, SmoothGrad, Integrated Gradients, Grad-CAM, occlusion, LIME, KernelSHAP, RISE.",
         discussion: helpText("""
         Methods: \(AttributionRegistry.standard.methods.map { "\($0.name), \($0.summary)" }.joined(separator: "; ")).
         Comma-separate several or say all. The score is the target's logit; the target defaults
@@ -21,6 +21,9 @@ struct AttributeCommand: ParsableCommand {
           loupe attribute coffee.png --method saliency,ig,gradcam --sanity
           loupe attribute chelsea.png --method occlusion --patch 32 --stride 8 \\
               --fill gray
+          loupe attribute chelsea.png --method lime,kernelshap --segments 50 \\
+              --compactness 10 --samples 1000
+          loupe attribute chelsea.png --method rise --mask-grid 7 --samples 4000
         """))
 
     @Argument(help: "PNG or JPEG image.") var image: String
@@ -30,18 +33,24 @@ struct AttributeCommand: ParsableCommand {
     @Option(help: "Methods, comma-separated, or all.") var method: MethodList
     @Option(help: "Class index or name (default: the model's top-1 class).") var target: String?
     @Option(help: "Grad-CAM layer (default: the last layer with a spatial map).") var layer: String?
-    @Option(help: "SmoothGrad samples.") var samples = 50
+    @Option(help: "Samples: SmoothGrad's noisy copies (default 50), LIME's and KernelSHAP's perturbations (1000), RISE's masks (4000).")
+    var samples: Int?
     @Option(help: "SmoothGrad noise σ as a fraction of the image's value range.") var sigma: Float = 0.15
     @Option(help: "Integrated Gradients intervals (trapezoidal rule).") var steps = 64
     @Option(help: "IG baseline: \(Baseline.forms).") var baseline = Baseline.black
     @Option(help: "Occlusion patch side in pixels.") var patch = 32
     @Option(help: "Occlusion stride in pixels.") var stride = 16
-    @Option(help: "Occlusion fill: \(Baseline.forms).") var fill = Baseline.gray
+    @Option(help: "Occlusion and RISE fill: \(Baseline.forms).") var fill = Baseline.gray
+    @Option(help: "LIME and KernelSHAP: about this many SLIC superpixels.") var segments = 50
+    @Option(help: "SLIC compactness: higher gives squarer superpixels, lower ones that follow colour edges.") var compactness: Float = 10
+    @Option(help: "What a superpixel switched off shows: \(SegmentFill.forms).") var segmentFill = SegmentFill.mean
+    @Option(help: "RISE: masks on an N×N grid.") var maskGrid = 7
+    @Option(help: "RISE: the probability that a mask cell shows the image.") var maskProbability: Float = 0.5
     @Option(help: "Images per forward/backward pass.") var batchSize = 8
     @Option(help: "Colormap for magnitude maps.") var colormap = MagnitudeColormap.inferno
     @Flag(help: "Run the cascading model-parameter randomization test for each method.") var sanity = false
     @Option(help: "Randomize at most this many layer groups from the top (default: all).") var sanityLayers: Int?
-    @Option(help: "Random seed (SmoothGrad noise, randomization).") var seed: UInt64 = 0
+    @Option(help: "Random seed (SmoothGrad noise, LIME, KernelSHAP and RISE samples, randomization).") var seed: UInt64 = 0
 
     @OptionGroup var output: OutputOptions
 
@@ -49,6 +58,7 @@ struct AttributeCommand: ParsableCommand {
         var s = AttributionSettings()
         (s.methods, s.target, s.layer, s.samples, s.sigma, s.steps) = (method.names, target, layer, samples, sigma, steps)
         (s.baseline, s.patch, s.stride, s.fill, s.batchSize) = (baseline, patch, stride, fill, batchSize)
+        (s.segments, s.compactness, s.segmentFill, s.maskGrid, s.maskProbability) = (segments, compactness, segmentFill, maskGrid, maskProbability)
         (s.colormap, s.sanity, s.sanityLayers, s.seed) = (colormap, sanity, sanityLayers, seed)
         return s
     }

@@ -34,10 +34,12 @@ final class VisLabCLITests: XCTestCase {
                                      "--sanity", "--sanity-layers", "1", "--target", "3", "--out", out.path, "--quiet", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("result.json"))) as? [String: Any])
-        XCTAssertEqual(Set(json.keys), ["command", "model", "image", "target", "settings", "attributions", "maps", "sanity"])
+        XCTAssertEqual(Set(json.keys), ["command", "model", "image", "target", "settings", "attributions", "maps", "sanity", "segmentation"])
+        XCTAssertTrue(json["segmentation"] is NSNull, "no superpixel method ran")
         XCTAssertEqual(Set(try XCTUnwrap(json["target"] as? [String: Any]).keys), ["index", "name"])
         XCTAssertEqual(Set(try XCTUnwrap(json["settings"] as? [String: Any]).keys),
-                       ["samples", "sigma", "steps", "baseline", "patch", "stride", "fill", "seed"])
+                       ["samples", "sigma", "steps", "baseline", "patch", "stride", "fill", "segments", "compactness",
+                        "segment_fill", "mask_grid", "mask_probability", "seed"])
         let attributions = try XCTUnwrap(json["attributions"] as? [[String: Any]])
         XCTAssertEqual(attributions.map { $0["method"] as? String }, ["saliency", "ig"])
         for entry in attributions {
@@ -55,6 +57,36 @@ final class VisLabCLITests: XCTestCase {
         // --json: the run, its maps and the sanity check, on one line.
         let line = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(Set(line.keys), ["run", "maps", "sanity"])
+    }
+
+    func testPerturbationMethodsShowTheirSuperpixelsAndFit() throws {
+        let photo = Assets.photo("coffee.png").path
+        guard FileManager.default.fileExists(atPath: photo) else { throw XCTSkip("run `make assets`") }
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-perturb-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try LoupeBinary.run(["attribute", photo, "--model", "fashion-cnn", "--method", "lime,kernelshap,rise", "--samples", "64",
+                                     "--segments", "12", "--compactness", "5", "--segment-fill", "gray", "--batch-size", "16",
+                                     "--target", "3", "--out", out.path, "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("result.json"))) as? [String: Any])
+        let segments = try XCTUnwrap(json["segmentation"] as? String)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: segments))
+        let settings = try XCTUnwrap(json["settings"] as? [String: Any])
+        XCTAssertEqual(settings["segment_fill"] as? String, "gray")
+        XCTAssertEqual(settings["samples"] as? Int, 64)
+        let figures = try XCTUnwrap((json["attributions"] as? [[String: Any]])?.map { try XCTUnwrap($0["figures"] as? [String: Double]) })
+        XCTAssertEqual(figures.count, 3)
+        let r2 = try XCTUnwrap(figures[0]["r2"])
+        XCTAssertTrue(r2 <= 1 && r2.isFinite, "LIME's weighted R² \(r2)")
+        XCTAssertEqual(try XCTUnwrap(figures[1]["attribution_sum"]), try XCTUnwrap(figures[1]["score_difference"]), accuracy: 1e-4)
+        XCTAssertEqual(figures[2]["samples"], 64)
+        let page = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
+        XCTAssertTrue(page.contains("segments.png") && page.contains("SLIC superpixels"))
+        // A bad option value is one line and status 2.
+        let bad = try LoupeBinary.run(["attribute", photo, "--model", "fashion-cnn", "--method", "lime", "--segment-fill", "median"])
+        XCTAssertEqual(bad.status, 2, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--segment-fill"), bad.stderr)
+        XCTAssertEqual(bad.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count, 1, bad.stderr)
     }
 
     func testVisualizeResultHasTheDocumentedKeys() throws {

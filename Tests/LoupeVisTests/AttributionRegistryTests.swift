@@ -19,7 +19,7 @@ final class AttributionRegistryTests: XCTestCase {
     func testEveryMethodIsListedOnceAndItsNameRoundTrips() throws {
         let registry = AttributionRegistry.standard
         XCTAssertEqual(registry.names, ["saliency", "gradxinput", "smoothgrad", "ig", "gradcam", "gradcampp", "occlusion",
-                                        "guided", "deconvnet"])
+                                        "lime", "kernelshap", "rise", "guided", "deconvnet"])
         XCTAssertEqual(Set(registry.names).count, registry.names.count)
         for name in registry.names {
             XCTAssertEqual(registry.method(named: name)?.name, name)
@@ -30,8 +30,8 @@ final class AttributionRegistryTests: XCTestCase {
         XCTAssertThrowsError(try registry.parse("saliency,nope")) { error in
             XCTAssertTrue("\(error)".contains("nope") && "\(error)".contains("gradcampp"), "\(error)")
         }
-        // Gradient × input, IG and occlusion keep a sign; the gradient maps are magnitudes.
-        XCTAssertEqual(registry.methods.filter(\.signed).map(\.name), ["gradxinput", "ig", "occlusion"])
+        // Gradient × input, IG, occlusion and the perturbation methods keep a sign; the gradient maps are magnitudes.
+        XCTAssertEqual(registry.methods.filter(\.signed).map(\.name), ["gradxinput", "ig", "occlusion", "lime", "kernelshap", "rise"])
     }
 
     func testANewMethodIsOneTypeAndOneRegistration() throws {
@@ -74,13 +74,15 @@ final class AttributionRegistryTests: XCTestCase {
         {"command": "loupe attribute x.png --method ig", "model": "m", "image": "x.png",
          "target": {"index": 3, "name": "cat"},
          "settings": {"samples": 50, "sigma": 0.15, "steps": 64, "baseline": "black", "patch": 32, "stride": 16,
-                      "fill": "gray", "seed": 0},
+                      "fill": "gray", "segments": 50, "compactness": 10, "segment_fill": "mean", "mask_grid": 7,
+                      "mask_probability": 0.5, "seed": 0},
          "attributions": [{"method": "ig", "image": "/r/ig.png", "map_image": "/r/ig-map.png", "signed": true,
                            "layer": null, "peak": {"x": 1, "y": 2}, "figures": {"completeness_error": 0.01}}],
          "maps": [{"method": "ig", "image": "/r/ig.png", "target": 3, "layer": null, "channel": null}],
          "sanity": [{"method": "ig", "passed": null, "mean_abs_spearman": null, "threshold": 0.5, "verdict": "v",
                      "metric": "m", "image": "/r/sanity-ig.png",
-                     "steps": [{"randomized": "fc", "spearman_abs": 0.25, "spearman_signed": null}]}]}
+                     "steps": [{"randomized": "fc", "spearman_abs": 0.25, "spearman_signed": null}]}],
+         "segmentation": null}
         """
         let result = try ResultJSON.decode(AttributionResult.self, from: Data(json.utf8))
         XCTAssertEqual(result.settings.baseline, .black)

@@ -21,6 +21,15 @@ extension Baseline: ExpressibleByArgument {
     public var defaultValueDescription: String { description }
 }
 
+extension SegmentFill: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let fill = try? SegmentFill.parse(argument) else { return nil }
+        self = fill
+    }
+
+    public var defaultValueDescription: String { description }
+}
+
 /// Attribution methods from the registry, comma-separated ("saliency,ig,gradcam") or "all".
 struct MethodList: ExpressibleByArgument {
     let names: [String]

@@ -53,14 +53,17 @@ public struct Attribution {
         let result = AttributionResult(
             model: model.name, image: path, target: .init(index: target, name: className),
             settings: .init(samples: settings.samples, sigma: settings.sigma, steps: settings.steps, baseline: settings.baseline,
-                            patch: settings.patch, stride: settings.stride, fill: settings.fill, seed: settings.seed),
+                            patch: settings.patch, stride: settings.stride, fill: settings.fill,
+                            segments: settings.segments, compactness: settings.compactness, segmentFill: settings.segmentFill,
+                            maskGrid: settings.maskGrid, maskProbability: settings.maskProbability, seed: settings.seed),
             attributions: maps.map { map in
                 let peak = map.argmax
                 return .init(method: map.method, image: "\(map.method).png", mapImage: "\(map.method)-map.png", signed: map.signed,
                              layer: map.layer, peak: PixelPoint(x: peak.x, y: peak.y), figures: map.figures)
             },
             maps: maps.map { MapRecord(method: $0.method, image: "\($0.method).png", target: target, layer: $0.layer, channel: nil) },
-            sanity: settings.sanity ? reports.map { SanityRecord($0, image: "sanity-\($0.method).png") } : nil)
+            sanity: settings.sanity ? reports.map { SanityRecord($0, image: "sanity-\($0.method).png") } : nil,
+            segmentation: maps.contains { $0.segmentation != nil } ? "segments.png" : nil)
         return Attribution(result: result, input: input, maps: maps, sanity: reports, colormap: settings.colormap)
     }
 }

@@ -1,3 +1,4 @@
+import LoupeData
 import LoupeTensor
 
 /// A 2-D map over the input's pixels, plus what produced it.
@@ -16,6 +17,8 @@ public struct AttributionMap {
     public var channel: Int?
     /// Method-specific figures (IG's completeness error, the class score, …).
     public var figures: [String: Double] = [:]
+    /// The superpixels a perturbation method switched on and off, if any.
+    public var segmentation: Segmentation?
 
     public init(method: String, values: [Float], width: Int, height: Int, signed: Bool, perChannel: Tensor? = nil,
                 target: Int? = nil, layer: String? = nil, channel: Int? = nil) {

@@ -12,6 +12,9 @@ public struct AttributionRegistry: Sendable {
         .adding(GradCAM(plusPlus: false))
         .adding(GradCAM(plusPlus: true))
         .adding(Occlusion())
+        .adding(LIME())
+        .adding(KernelSHAP())
+        .adding(RISE())
         .adding(RuleGradient(rule: .guided))
         .adding(RuleGradient(rule: .deconvnet))
 

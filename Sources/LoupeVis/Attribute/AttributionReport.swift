@@ -21,11 +21,17 @@ public enum AttributionReport {
             try folder.write(Data(try Render.heatmap(map, colormap: cmap).pngData()), to: entry.mapImage)
             var caption = map.method + (map.layer.map { " @ \($0)" } ?? "")
             if let e = map.figures["completeness_error"] { caption += String(format: " · completeness error %.2f%%", e * 100) }
+            if let r2 = map.figures["r2"] { caption += String(format: " · weighted R² %.3f", r2) }
             cells.append((entry.image, caption))
             cells.append((entry.mapImage, "\(map.method) map · peak (\(entry.peak.x),\(entry.peak.y))"))
             result.attributions[i].image = folder.finalPath(entry.image)
             result.attributions[i].mapImage = folder.finalPath(entry.mapImage)
             result.maps[i].image = folder.finalPath(result.maps[i].image)
+        }
+        if let name = result.segmentation, let segments = attribution.maps.lazy.compactMap(\.segmentation).first {
+            try folder.write(Data(try segments.outlined(on: shown).pngData()), to: name)
+            cells.insert((name, "SLIC superpixels · \(segments.count) segments, compactness \(result.settings.compactness)"), at: 1)
+            result.segmentation = folder.finalPath(name)
         }
         for (i, report) in attribution.sanity.enumerated() {
             let strip = try [Render.heatmap(report.original, colormap: cmap)] + report.steps.map { try Render.heatmap($0.map, colormap: cmap) }
@@ -37,7 +43,7 @@ public enum AttributionReport {
 
         var page = HTMLPage(title: "Attribution · \(result.model) · \(className)")
         page.paragraph("Maps of which pixels drove the logit of class \(index) (\(className)). Magnitude maps use "
-                       + "\(cmap.name); signed maps (gradient × input, IG, occlusion) are blue for negative, red for "
+                       + "\(cmap.name); signed maps (gradient × input, IG, occlusion, LIME, KernelSHAP, RISE) are blue for negative, red for "
                        + "positive, white for zero.")
         page.imageGrid(cells)
         if !attribution.sanity.isEmpty { sanitySection(attribution.sanity, on: &page) }

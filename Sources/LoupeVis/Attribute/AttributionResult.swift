@@ -10,14 +10,25 @@ public struct AttributionResult: Codable, Sendable {
 
     /// The settings that shape the maps, as the run used them.
     public struct Settings: Codable, Sendable, Equatable {
-        public var samples: Int
+        /// As given; null when each method took its own default (its figures say how many).
+        @EncodedNull public var samples: Int?
         public var sigma: Float
         public var steps: Int
         public var baseline: Baseline
         public var patch: Int
         public var stride: Int
         public var fill: Baseline
+        public var segments: Int
+        public var compactness: Float
+        public var segmentFill: SegmentFill
+        public var maskGrid: Int
+        public var maskProbability: Float
         public var seed: UInt64
+
+        enum CodingKeys: String, CodingKey {
+            case samples, sigma, steps, baseline, patch, stride, fill, segments, compactness
+            case segmentFill = "segment_fill", maskGrid = "mask_grid", maskProbability = "mask_probability", seed
+        }
     }
 
     public struct Entry: Codable, Sendable, Equatable {
@@ -45,6 +56,8 @@ public struct AttributionResult: Codable, Sendable {
     public var attributions: [Entry]
     public var maps: [MapRecord]
     @EncodedNull public var sanity: [SanityRecord]?
+    /// The superpixels LIME and KernelSHAP used, drawn over the input; null without them.
+    @EncodedNull public var segmentation: String?
 }
 
 /// One method's cascading randomization test (Adebayo et al. 2018) in `result.json`.

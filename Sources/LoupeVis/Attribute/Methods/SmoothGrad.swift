@@ -8,8 +8,8 @@ public struct SmoothGrad: AttributionMethod {
     public init() {}
 
     public func attribute(_ image: Tensor, target: Int, context: Attributor) throws -> AttributionMap {
-        let settings = context.settings
-        guard settings.samples >= 1 else { throw VisError.invalid("SmoothGrad needs at least 1 sample") }
+        let settings = context.settings, samples = settings.samples ?? 50
+        guard samples >= 1 else { throw VisError.invalid("SmoothGrad needs at least 1 sample") }
         guard settings.sigma >= 0 else { throw VisError.invalid("SmoothGrad σ must not be negative") }
         let values = image.scalars
         let range = (values.max() ?? 1) - (values.min() ?? 0)
@@ -17,8 +17,8 @@ public struct SmoothGrad: AttributionMethod {
         let stream = RandomStream(seed: settings.seed, key: [0x5300, UInt64(target)])
         var sum = Tensor.zeros(like: image)
         var start = 0
-        while start < settings.samples {
-            let len = Swift.min(settings.batchSize, settings.samples - start)
+        while start < samples {
+            let len = Swift.min(settings.batchSize, samples - start)
             // Each sample's noise is keyed by its own index, so the result does not
             // depend on the batch size.
             let noisy = try Tensor.concat((start..<(start + len)).map { s in
@@ -28,9 +28,9 @@ public struct SmoothGrad: AttributionMethod {
             sum = try Autograd.noGrad { try sum + g.sum(axes: [0], keepDims: true) }
             start += len
         }
-        let mean = sum * (1 / Float(settings.samples))
+        let mean = sum * (1 / Float(samples))
         var result = try context.map(self, mean, .maxAbs, target: target, score: nil)
-        result.figures["samples"] = Double(settings.samples)
+        result.figures["samples"] = Double(samples)
         result.figures["sigma"] = Double(settings.sigma)
         return result
     }
