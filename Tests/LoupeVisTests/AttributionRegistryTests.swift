@@ -18,8 +18,8 @@ struct InputAsMap: AttributionMethod {
 final class AttributionRegistryTests: XCTestCase {
     func testEveryMethodIsListedOnceAndItsNameRoundTrips() throws {
         let registry = AttributionRegistry.standard
-        XCTAssertEqual(registry.names, ["saliency", "gradxinput", "smoothgrad", "ig", "gradcam", "gradcampp", "occlusion",
-                                        "guided", "deconvnet"])
+        XCTAssertEqual(registry.names, ["saliency", "gradxinput", "smoothgrad", "ig", "gradcam", "gradcampp", "cam", "hirescam",
+                                        "layercam", "scorecam", "ablationcam", "eigencam", "occlusion", "guided", "deconvnet"])
         XCTAssertEqual(Set(registry.names).count, registry.names.count)
         for name in registry.names {
             XCTAssertEqual(registry.method(named: name)?.name, name)
@@ -30,8 +30,11 @@ final class AttributionRegistryTests: XCTestCase {
         XCTAssertThrowsError(try registry.parse("saliency,nope")) { error in
             XCTAssertTrue("\(error)".contains("nope") && "\(error)".contains("gradcampp"), "\(error)")
         }
-        // Gradient × input, IG and occlusion keep a sign; the gradient maps are magnitudes.
-        XCTAssertEqual(registry.methods.filter(\.signed).map(\.name), ["gradxinput", "ig", "occlusion"])
+        // Gradient × input, IG, CAM, HiResCAM and occlusion keep a sign (each decomposes the
+        // logit or its change); the gradient maps are magnitudes, the other CAMs clamped at 0.
+        XCTAssertEqual(registry.methods.filter(\.signed).map(\.name), ["gradxinput", "ig", "cam", "hirescam", "occlusion"])
+        XCTAssertEqual(Set(registry.methods.map(\.units)).count, registry.names.count - 2,
+                       "every method states its units; guided, deconvnet and the two Grad-CAMs share theirs")
     }
 
     func testANewMethodIsOneTypeAndOneRegistration() throws {
