@@ -60,7 +60,7 @@ final class AttributionRegistryTests: XCTestCase {
         settings.methods = ["gradcam"]
         XCTAssertNoThrow(try settings.validate())
         for change in [{ (s: inout AttributionSettings) in s.samples = 0 }, { $0.steps = 0 }, { $0.patch = 0 },
-                       { $0.stride = 0 }, { $0.sigma = -1 }, { $0.batchSize = 0 }, { $0.sanityLayers = 0 }] {
+                       { $0.stride = 0 }, { $0.sigma = -1 }, { $0.batchSize = 0 }, { $0.sanityLayers = 0 }, { $0.sanityRuns = 0 }] {
             var bad = settings
             change(&bad)
             XCTAssertThrowsError(try bad.validate())
@@ -70,23 +70,29 @@ final class AttributionRegistryTests: XCTestCase {
     func testSettingsAndResultRoundTripThroughJSON() throws {
         var settings = AttributionSettings()
         (settings.methods, settings.target, settings.baseline, settings.fill) = (["ig", "occlusion"], "tabby", .blur(sigma: 4), .constant(0.25))
-        (settings.colormap, settings.sanity, settings.sanityLayers) = (.viridis, true, 2)
+        (settings.colormap, settings.sanity, settings.sanityLayers, settings.sanityRuns) = (.viridis, true, 2, 3)
+        settings.integration = .gausslegendre
         XCTAssertEqual(try ResultJSON.decode(AttributionSettings.self, from: try ResultJSON.encode(settings)), settings)
 
         let json = """
         {"command": "loupe attribute x.png --method ig", "model": "m", "image": "x.png",
          "target": {"index": 3, "name": "cat"},
-         "settings": {"samples": 50, "sigma": 0.15, "steps": 64, "baseline": "black", "patch": 32, "stride": 16,
-                      "fill": "gray", "seed": 0},
+         "settings": {"samples": 50, "sigma": 0.15, "steps": 64, "integration": "gausslegendre", "baseline": "black",
+                      "patch": 32, "stride": 16, "fill": "gray", "seed": 0},
          "attributions": [{"method": "ig", "image": "/r/ig.png", "map_image": "/r/ig-map.png", "signed": true,
-                           "layer": null, "peak": {"x": 1, "y": 2}, "figures": {"completeness_error": 0.01}}],
+                           "layer": null, "peak": {"x": 1, "y": 2}, "figures": {"completeness_error": 0.01},
+                           "raw": {"file": "/r/ig.npy", "shape": [224, 224], "dtype": "float32", "units": "logit units",
+                                   "png_scale": {"colormap": "diverging", "low": -0.5, "high": 0.5, "rule": "symmetric"}}}],
          "maps": [{"method": "ig", "image": "/r/ig.png", "target": 3, "layer": null, "channel": null}],
-         "sanity": [{"method": "ig", "passed": null, "mean_abs_spearman": null, "threshold": 0.5, "verdict": "v",
-                     "metric": "m", "image": "/r/sanity-ig.png",
-                     "steps": [{"randomized": "fc", "spearman_abs": 0.25, "spearman_signed": null}]}]}
+         "sanity": [{"method": "ig", "passed": null, "mean_abs_spearman": null, "sd_abs_spearman": null, "draws": [],
+                     "runs": 2, "threshold": 0.5, "verdict": "v", "metric": "m", "image": "/r/sanity-ig.png",
+                     "steps": [{"randomized": "fc", "spearman_abs": 0.25, "spearman_abs_sd": 0.125, "spearman_signed": null,
+                                "constant_maps": 1}]}]}
         """
         let result = try ResultJSON.decode(AttributionResult.self, from: Data(json.utf8))
         XCTAssertEqual(result.settings.baseline, .black)
+        XCTAssertEqual(result.settings.integration, .gausslegendre)
+        XCTAssertEqual(result.attributions.first?.raw.pngScale.high, 0.5)
         XCTAssertEqual(result.attributions.first?.peak, PixelPoint(x: 1, y: 2))
         XCTAssertEqual(result.sanity?.first?.steps.first?.spearmanAbs, 0.25)
         let again = try JSONSerialization.jsonObject(with: try ResultJSON.encode(result)) as? NSDictionary
