@@ -4,21 +4,34 @@ import LoupeVis
 struct AttributeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attribute",
-        abstract: "Which pixels drove a class score: saliency, SmoothGrad, Integrated Gradients, Grad-CAM, occlusion, LIME, KernelSHAP, RISE.",
+        abstract: "Which pixels drove a class score: saliency, SmoothGrad, Integrated Gradients, the CAM family, occlusion, LIME, KernelSHAP, RISE.",
         discussion: helpText("""
         Methods: \(AttributionRegistry.standard.methods.map { "\($0.name), \($0.summary)" }.joined(separator: "; ")).
         Comma-separate several or say all. The score is the target's logit; the target defaults
         to the top-1 class.
 
+        Units: gradients are taken with respect to the input pixels in [0, 1], before the
+        model's own normalization, so saliency is logit per unit of pixel value (a full 0→255
+        swing) and gradxinput, ig and occlusion are in logit units. The CAM family (gradcam,
+        gradcampp, cam, hirescam, layercam, scorecam, ablationcam, eigencam) works at --layer
+        and is upsampled to the input. Each map's raw values are written beside its PNG as
+        METHOD.npy (float32, [height, width], numpy.load reads it); result.json gives their
+        units and the value range the PNG's colors span.
+
         --sanity runs Adebayo et al.'s cascading randomization test: the model's layers are
         randomized from the top down and each map is compared with the original by Spearman rank
-        correlation of absolute values. A method that passes changes its map; one that fails
-        (guided backprop is known to) shows the image more than the model.
+        correlation of absolute values, over --sanity-runs independent draws of the random
+        weights; the verdict rests on the mean over draws, and their spread is reported. A
+        method that passes changes its map; one that fails (guided backprop is known to) shows
+        the image more than the model.
 
         Examples:
           loupe attribute ~/.cache/loupe/photos/chelsea.png --method gradcam \\
               --target tabby
           loupe attribute coffee.png --method saliency,ig,gradcam --sanity
+          loupe attribute chelsea.png --method cam,scorecam,eigencam --layer head
+          loupe attribute chelsea.png --method ig --integration gausslegendre \\
+              --steps 32
           loupe attribute chelsea.png --method occlusion --patch 32 --stride 8 \\
               --fill gray
           loupe attribute chelsea.png --method lime,kernelshap --segments 50 \\
@@ -32,12 +45,15 @@ struct AttributeCommand: ParsableCommand {
 
     @Option(help: "Methods, comma-separated, or all.") var method: MethodList
     @Option(help: "Class index or name (default: the model's top-1 class).") var target: String?
-    @Option(help: "Grad-CAM layer (default: the last layer with a spatial map).") var layer: String?
+    @Option(help: "Layer of the CAM family (default: the last layer with a spatial map).") var layer: String?
     @Option(help: "Samples: SmoothGrad's noisy copies (default 50), LIME's and KernelSHAP's perturbations (1000), RISE's masks (4000).")
     var samples: Int?
     @Option(help: "SmoothGrad noise σ as a fraction of the image's value range.") var sigma: Float = 0.15
-    @Option(help: "Integrated Gradients intervals (trapezoidal rule).") var steps = 64
-    @Option(help: "IG baseline: \(Baseline.forms).") var baseline = Baseline.black
+    @Option(help: "Integrated Gradients steps: intervals of the trapezoidal rule (uniform, adaptive) or Gauss–Legendre nodes.")
+    var steps = 64
+    @Option(help: "IG's rule for the path integral: adaptive (trapezoids, the grid refined where the logit changes fastest), uniform (the paper's equal steps) or gausslegendre.")
+    var integration = Integration.adaptive
+    @Option(help: "IG and Score-CAM baseline: \(Baseline.forms).") var baseline = Baseline.black
     @Option(help: "Occlusion patch side in pixels.") var patch = 32
     @Option(help: "Occlusion stride in pixels.") var stride = 16
     @Option(help: "Occlusion and RISE fill: \(Baseline.forms).") var fill = Baseline.gray
@@ -50,6 +66,7 @@ struct AttributeCommand: ParsableCommand {
     @Option(help: "Colormap for magnitude maps.") var colormap = MagnitudeColormap.inferno
     @Flag(help: "Run the cascading model-parameter randomization test for each method.") var sanity = false
     @Option(help: "Randomize at most this many layer groups from the top (default: all).") var sanityLayers: Int?
+    @Option(help: "Independent draws of the random weights in the sanity check.") var sanityRuns = 5
     @Option(help: "Random seed (SmoothGrad noise, LIME, KernelSHAP and RISE samples, randomization).") var seed: UInt64 = 0
 
     @OptionGroup var output: OutputOptions
@@ -57,9 +74,9 @@ struct AttributeCommand: ParsableCommand {
     var settings: AttributionSettings {
         var s = AttributionSettings()
         (s.methods, s.target, s.layer, s.samples, s.sigma, s.steps) = (method.names, target, layer, samples, sigma, steps)
-        (s.baseline, s.patch, s.stride, s.fill, s.batchSize) = (baseline, patch, stride, fill, batchSize)
+        (s.integration, s.baseline, s.patch, s.stride, s.fill, s.batchSize) = (integration, baseline, patch, stride, fill, batchSize)
         (s.segments, s.compactness, s.segmentFill, s.maskGrid, s.maskProbability) = (segments, compactness, segmentFill, maskGrid, maskProbability)
-        (s.colormap, s.sanity, s.sanityLayers, s.seed) = (colormap, sanity, sanityLayers, seed)
+        (s.colormap, s.sanity, s.sanityLayers, s.sanityRuns, s.seed) = (colormap, sanity, sanityLayers, sanityRuns, seed)
         return s
     }
 

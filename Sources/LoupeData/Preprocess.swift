@@ -1,7 +1,8 @@
 import LoupeTensor
 
 /// Per-channel normalization of 8-bit pixels: x = (pixel − mean[c]) / std[c], with mean
-/// and std on the 0…255 pixel scale.
+/// and std on the 0…255 pixel scale. Model presets and YAML specs state theirs in [0, 1]
+/// units instead (torchvision's form, x = (pixel/255 − mean) / std); the two differ by 255.
 ///
 /// Keeping the pixel scale (rather than the usual [0, 1] means) lets EfficientNet-Lite's
 /// (pixel − 127) / 128 be expressed exactly; ImageNet's torchvision constants are

@@ -12,16 +12,19 @@ public final class ForwardContext {
     public let stopAfter: String?
     /// Record every tap when nil, else only these names.
     let wanted: Set<String>?
+    /// A change to one layer's output that the rest of the pass sees (Ablation-CAM).
+    let editing: LayerEdit?
     public private(set) var taps: [(name: String, value: Tensor)] = []
     private var path: [String] = []
     private var dropoutCalls: UInt64 = 0
 
     public init(training: Bool = false, stream: RandomStream = RandomStream(seed: 0),
-                recording wanted: Set<String>? = [], stopAfter: String? = nil) {
+                recording wanted: Set<String>? = [], stopAfter: String? = nil, editing: LayerEdit? = nil) {
         self.training = training
         self.stream = stream
         self.wanted = wanted
         self.stopAfter = stopAfter
+        self.editing = editing
     }
 
     /// Runs `body` with `key` appended to the current dotted path.
@@ -35,11 +38,12 @@ public final class ForwardContext {
     public func name(_ key: String) -> String { (path + [key]).joined(separator: ".") }
 
     /// Records `x` as the output of the layer named `key` (relative to the current path),
-    /// and ends the pass if it is the `stopAfter` layer.
+    /// after the pass's edit if it is that layer, and ends the pass if it is the
+    /// `stopAfter` layer. Callers go on with the returned value.
     @discardableResult
     public func tap(_ key: String, _ x: Tensor) throws -> Tensor {
         let full = name(key)
-        let named = x.named(full)
+        let named = (editing?.layer == full ? try editing!.transform(x) : x).named(full)
         if wanted == nil || wanted!.contains(full) { taps.append((full, named)) }
         if full == stopAfter { throw StopForward() }
         return named
@@ -49,7 +53,7 @@ public final class ForwardContext {
     /// a layer nobody observes may be fused with the next one.
     public func isObserved(_ key: String) -> Bool {
         let full = name(key)
-        return wanted.map { $0.contains(full) } ?? true || full == stopAfter
+        return wanted.map { $0.contains(full) } ?? true || full == stopAfter || full == editing?.layer
     }
 
     public func value(_ name: String) -> Tensor? { taps.first { $0.name == name }?.value }
@@ -58,6 +62,18 @@ public final class ForwardContext {
     func nextDropoutStream() -> RandomStream {
         dropoutCalls += 1
         return stream.derived(dropoutCalls)
+    }
+}
+
+/// A change made to one layer's output in a forward pass, seen by every layer after it:
+/// Ablation-CAM zeroes one channel of the layer in each image of a batch.
+public struct LayerEdit {
+    /// The tap name, as `Model.resolveLayer` returns it.
+    public let layer: String
+    public let transform: (Tensor) throws -> Tensor
+
+    public init(layer: String, _ transform: @escaping (Tensor) throws -> Tensor) {
+        (self.layer, self.transform) = (layer, transform)
     }
 }
 

@@ -25,9 +25,10 @@ public final class Model {
 
     /// Runs the model on `pixels` ([N, C, H, W] in [0, 1]), recording the named layers.
     /// `recording: nil` records every layer. Gradients flow to `pixels` when it requires them.
+    /// `editing` changes one layer's output before the layers above it see it.
     public func forward(
         _ pixels: Tensor, recording: Set<String> = [], recordAll: Bool = false, stopAfter: String? = nil,
-        training: Bool = false, stream: RandomStream = RandomStream(seed: 0)
+        editing: LayerEdit? = nil, training: Bool = false, stream: RandomStream = RandomStream(seed: 0)
     ) throws -> Pass {
         guard pixels.rank == 4, pixels.shape[1] == preset.channels else {
             throw TensorError.invalidArgument(
@@ -35,7 +36,8 @@ public final class Model {
         }
         let stop = try stopAfter.map { try resolveLayer($0) }
         let wanted = recordAll ? nil : Set(try recording.map { try resolveLayer($0) })
-        let ctx = ForwardContext(training: training, stream: stream, recording: wanted, stopAfter: stop)
+        let edit = try editing.map { e in LayerEdit(layer: try resolveLayer(e.layer), e.transform) }
+        let ctx = ForwardContext(training: training, stream: stream, recording: wanted, stopAfter: stop, editing: edit)
         do {
             let output = try network.forward(try normalize(pixels), ctx)
             return Pass(output: output, taps: ctx.taps)

@@ -9,7 +9,7 @@ import Yams
 /// ```yaml
 /// name: my-fashion-cnn
 /// input: {channels: 1, size: 28}
-/// normalization: {mean: [0.5], std: [0.5]}     # optional; default none
+/// normalization: {mean: [0.5], std: [0.5]}     # optional; default none; [0, 1] units
 /// classes: fashion-mnist                        # or imagenet, or a list of names
 /// layers:
 ///   - conv: {out: 32, kernel: 3, padding: 1}    # stride, dilation, groups, bias optional
@@ -21,7 +21,10 @@ import Yams
 ///   - dropout: {p: 0.5}
 ///   - linear: {out: 10}                         # bias optional
 /// ```
-/// Channel and feature counts are inferred by running shapes through the layers.
+/// Channel and feature counts are inferred by running shapes through the layers. The
+/// normalization is (x − mean) / std on pixels x in [0, 1], torchvision's convention, so
+/// ImageNet's is {mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225]}; LoupeData's
+/// `Normalization` states the same thing in 0–255 units (mean 123.7, std 58.4).
 public struct SequentialSpec {
     public var name: String
     public var preset: Preset

@@ -159,7 +159,11 @@ public final class RunFolder {
 
 public enum ReportError: Error, CustomStringConvertible {
     case io(String, String)
+    case invalid(String)
     public var description: String {
-        switch self { case let .io(path, why): return "\(path): \(why)" }
+        switch self {
+        case let .io(path, why): return "\(path): \(why)"
+        case let .invalid(why): return why
+        }
     }
 }

@@ -21,6 +21,16 @@ public enum Render {
         return try cmap.overlay(map.values, width: map.width, height: map.height, range: range, on: image, alpha: alpha)
     }
 
+    /// The colormap and the value range the pictures of `map` span, and the rule in words,
+    /// so that result.json can say how the PNG relates to the raw values.
+    public static func scale(of map: AttributionMap, colormap: Colormap) -> (colormap: Colormap, range: ClosedRange<Float>, rule: String) {
+        let (cmap, range) = style(map, colormap)
+        let rule = map.signed
+            ? "symmetric about 0 up to the 99.5th percentile of |value|; beyond it the colors saturate"
+            : "from min(0, smallest value) up to the 99.5th percentile of the positive values; beyond it the colors saturate"
+        return (cmap, range, rule)
+    }
+
     static func style(_ map: AttributionMap, _ colormap: Colormap) -> (Colormap, ClosedRange<Float>) {
         let finite = map.values.filter(\.isFinite)
         let top = percentile(finite.map(Swift.abs), 0.995)

@@ -31,29 +31,37 @@ final class VisLabCLITests: XCTestCase {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-attribute-\(getpid())")
         defer { try? FileManager.default.removeItem(at: out) }
         let r = try LoupeBinary.run(["attribute", photo, "--model", "fashion-cnn", "--method", "saliency,ig", "--steps", "4",
-                                     "--sanity", "--sanity-layers", "1", "--target", "3", "--out", out.path, "--quiet", "--json"])
+                                     "--integration", "gausslegendre", "--sanity", "--sanity-layers", "1", "--sanity-runs", "2",
+                                     "--target", "3", "--out", out.path, "--quiet", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("result.json"))) as? [String: Any])
         XCTAssertEqual(Set(json.keys), ["command", "model", "image", "target", "settings", "attributions", "maps", "sanity", "segmentation"])
         XCTAssertTrue(json["segmentation"] is NSNull, "no superpixel method ran")
         XCTAssertEqual(Set(try XCTUnwrap(json["target"] as? [String: Any]).keys), ["index", "name"])
         XCTAssertEqual(Set(try XCTUnwrap(json["settings"] as? [String: Any]).keys),
-                       ["samples", "sigma", "steps", "baseline", "patch", "stride", "fill", "segments", "compactness",
+                       ["samples", "sigma", "steps", "integration", "baseline", "patch", "stride", "fill", "segments", "compactness",
                         "segment_fill", "mask_grid", "mask_probability", "seed"])
+        XCTAssertEqual((json["settings"] as? [String: Any])?["integration"] as? String, "gausslegendre")
         let attributions = try XCTUnwrap(json["attributions"] as? [[String: Any]])
         XCTAssertEqual(attributions.map { $0["method"] as? String }, ["saliency", "ig"])
         for entry in attributions {
-            XCTAssertEqual(Set(entry.keys), ["method", "image", "map_image", "signed", "layer", "peak", "figures"])
+            XCTAssertEqual(Set(entry.keys), ["method", "image", "map_image", "signed", "layer", "peak", "figures", "raw"])
             XCTAssertTrue(entry["layer"] is NSNull)
             XCTAssertTrue(FileManager.default.fileExists(atPath: try XCTUnwrap(entry["map_image"] as? String)))
+            let raw = try XCTUnwrap(entry["raw"] as? [String: Any])
+            XCTAssertTrue(FileManager.default.fileExists(atPath: try XCTUnwrap(raw["file"] as? String)))
+            XCTAssertEqual(raw["shape"] as? [Int], [28, 28])
         }
         let maps = try XCTUnwrap(json["maps"] as? [[String: Any]])
         XCTAssertEqual(maps.map { Set($0.keys) }, Array(repeating: ["method", "image", "target", "layer", "channel"], count: 2))
         XCTAssertEqual(maps.first?["target"] as? Int, 3)
         let sanity = try XCTUnwrap((json["sanity"] as? [[String: Any]])?.first)
-        XCTAssertEqual(Set(sanity.keys), ["method", "passed", "mean_abs_spearman", "threshold", "verdict", "metric", "image", "steps"])
+        XCTAssertEqual(Set(sanity.keys), ["method", "passed", "mean_abs_spearman", "sd_abs_spearman", "draws", "runs", "threshold",
+                                          "verdict", "metric", "image", "steps"])
+        XCTAssertEqual(sanity["runs"] as? Int, 2)
+        XCTAssertEqual((sanity["draws"] as? [Double])?.count, 2)
         let step = try XCTUnwrap((sanity["steps"] as? [[String: Any]])?.first)
-        XCTAssertEqual(Set(step.keys), ["randomized", "spearman_abs", "spearman_signed"])
+        XCTAssertEqual(Set(step.keys), ["randomized", "spearman_abs", "spearman_abs_sd", "spearman_signed", "constant_maps"])
         // --json: the run, its maps and the sanity check, on one line.
         let line = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(Set(line.keys), ["run", "maps", "sanity"])

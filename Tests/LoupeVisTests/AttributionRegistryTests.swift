@@ -18,7 +18,8 @@ struct InputAsMap: AttributionMethod {
 final class AttributionRegistryTests: XCTestCase {
     func testEveryMethodIsListedOnceAndItsNameRoundTrips() throws {
         let registry = AttributionRegistry.standard
-        XCTAssertEqual(registry.names, ["saliency", "gradxinput", "smoothgrad", "ig", "gradcam", "gradcampp", "occlusion",
+        XCTAssertEqual(registry.names, ["saliency", "gradxinput", "smoothgrad", "ig", "gradcam", "gradcampp", "cam", "hirescam",
+                                        "layercam", "scorecam", "ablationcam", "eigencam", "occlusion",
                                         "lime", "kernelshap", "rise", "guided", "deconvnet"])
         XCTAssertEqual(Set(registry.names).count, registry.names.count)
         for name in registry.names {
@@ -30,8 +31,13 @@ final class AttributionRegistryTests: XCTestCase {
         XCTAssertThrowsError(try registry.parse("saliency,nope")) { error in
             XCTAssertTrue("\(error)".contains("nope") && "\(error)".contains("gradcampp"), "\(error)")
         }
-        // Gradient × input, IG, occlusion and the perturbation methods keep a sign; the gradient maps are magnitudes.
-        XCTAssertEqual(registry.methods.filter(\.signed).map(\.name), ["gradxinput", "ig", "occlusion", "lime", "kernelshap", "rise"])
+        // Gradient × input, IG, CAM, HiResCAM, occlusion and the perturbation methods keep a sign
+        // (each decomposes the logit or its change); the gradient maps are magnitudes, the other
+        // CAMs clamped at 0.
+        XCTAssertEqual(registry.methods.filter(\.signed).map(\.name),
+                       ["gradxinput", "ig", "cam", "hirescam", "occlusion", "lime", "kernelshap", "rise"])
+        XCTAssertEqual(Set(registry.methods.map(\.units)).count, registry.names.count - 2,
+                       "every method states its own units; guided, deconvnet and the two Grad-CAMs share theirs")
     }
 
     func testANewMethodIsOneTypeAndOneRegistration() throws {
@@ -57,7 +63,7 @@ final class AttributionRegistryTests: XCTestCase {
         settings.methods = ["gradcam"]
         XCTAssertNoThrow(try settings.validate())
         for change in [{ (s: inout AttributionSettings) in s.samples = 0 }, { $0.steps = 0 }, { $0.patch = 0 },
-                       { $0.stride = 0 }, { $0.sigma = -1 }, { $0.batchSize = 0 }, { $0.sanityLayers = 0 }] {
+                       { $0.stride = 0 }, { $0.sigma = -1 }, { $0.batchSize = 0 }, { $0.sanityLayers = 0 }, { $0.sanityRuns = 0 }] {
             var bad = settings
             change(&bad)
             XCTAssertThrowsError(try bad.validate())
@@ -67,25 +73,31 @@ final class AttributionRegistryTests: XCTestCase {
     func testSettingsAndResultRoundTripThroughJSON() throws {
         var settings = AttributionSettings()
         (settings.methods, settings.target, settings.baseline, settings.fill) = (["ig", "occlusion"], "tabby", .blur(sigma: 4), .constant(0.25))
-        (settings.colormap, settings.sanity, settings.sanityLayers) = (.viridis, true, 2)
+        (settings.colormap, settings.sanity, settings.sanityLayers, settings.sanityRuns) = (.viridis, true, 2, 3)
+        settings.integration = .gausslegendre
         XCTAssertEqual(try ResultJSON.decode(AttributionSettings.self, from: try ResultJSON.encode(settings)), settings)
 
         let json = """
         {"command": "loupe attribute x.png --method ig", "model": "m", "image": "x.png",
          "target": {"index": 3, "name": "cat"},
-         "settings": {"samples": 50, "sigma": 0.15, "steps": 64, "baseline": "black", "patch": 32, "stride": 16,
-                      "fill": "gray", "segments": 50, "compactness": 10, "segment_fill": "mean", "mask_grid": 7,
-                      "mask_probability": 0.5, "seed": 0},
+         "settings": {"samples": 50, "sigma": 0.15, "steps": 64, "integration": "gausslegendre", "baseline": "black",
+                      "patch": 32, "stride": 16, "fill": "gray", "segments": 50, "compactness": 10, "segment_fill": "mean",
+                      "mask_grid": 7, "mask_probability": 0.5, "seed": 0},
          "attributions": [{"method": "ig", "image": "/r/ig.png", "map_image": "/r/ig-map.png", "signed": true,
-                           "layer": null, "peak": {"x": 1, "y": 2}, "figures": {"completeness_error": 0.01}}],
+                           "layer": null, "peak": {"x": 1, "y": 2}, "figures": {"completeness_error": 0.01},
+                           "raw": {"file": "/r/ig.npy", "shape": [224, 224], "dtype": "float32", "units": "logit units",
+                                   "png_scale": {"colormap": "diverging", "low": -0.5, "high": 0.5, "rule": "symmetric"}}}],
          "maps": [{"method": "ig", "image": "/r/ig.png", "target": 3, "layer": null, "channel": null}],
-         "sanity": [{"method": "ig", "passed": null, "mean_abs_spearman": null, "threshold": 0.5, "verdict": "v",
-                     "metric": "m", "image": "/r/sanity-ig.png",
-                     "steps": [{"randomized": "fc", "spearman_abs": 0.25, "spearman_signed": null}]}],
+         "sanity": [{"method": "ig", "passed": null, "mean_abs_spearman": null, "sd_abs_spearman": null, "draws": [],
+                     "runs": 2, "threshold": 0.5, "verdict": "v", "metric": "m", "image": "/r/sanity-ig.png",
+                     "steps": [{"randomized": "fc", "spearman_abs": 0.25, "spearman_abs_sd": 0.125, "spearman_signed": null,
+                                "constant_maps": 1}]}],
          "segmentation": null}
         """
         let result = try ResultJSON.decode(AttributionResult.self, from: Data(json.utf8))
         XCTAssertEqual(result.settings.baseline, .black)
+        XCTAssertEqual(result.settings.integration, .gausslegendre)
+        XCTAssertEqual(result.attributions.first?.raw.pngScale.high, 0.5)
         XCTAssertEqual(result.attributions.first?.peak, PixelPoint(x: 1, y: 2))
         XCTAssertEqual(result.sanity?.first?.steps.first?.spearmanAbs, 0.25)
         let again = try JSONSerialization.jsonObject(with: try ResultJSON.encode(result)) as? NSDictionary

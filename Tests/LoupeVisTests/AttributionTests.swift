@@ -54,7 +54,7 @@ final class AttributionTests: XCTestCase {
         var settings = AttributionSettings()
         settings.steps = 4096
         settings.batchSize = 256
-        settings.adaptiveSteps = false
+        settings.integration = .uniform
         let x = try TinyNetworks.convInput() * 1.5
         let ig = try Attributor(model: try TinyNetworks.convReLULinear(), settings: settings).attribute(x, target: 0, method: IntegratedGradients())
         let sum = ig.values.reduce(0.0) { $0 + Double($1) }
@@ -70,7 +70,7 @@ final class AttributionTests: XCTestCase {
         // must be as good as the uniform grid of 4096 steps above (same 0.0046 bound).
         settings.steps = 64
         settings.batchSize = 8
-        settings.adaptiveSteps = true
+        settings.integration = .adaptive
         let adaptive = try Attributor(model: try TinyNetworks.convReLULinear(), settings: settings).attribute(x, target: 0, method: IntegratedGradients())
         XCTAssertEqual(adaptive.values.reduce(0.0) { $0 + Double($1) }, -0.5, accuracy: 0.0046)
         XCTAssertLessThan(adaptive.figures["smallest_step"] ?? 1, 1.0 / 64)

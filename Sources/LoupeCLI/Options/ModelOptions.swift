@@ -12,7 +12,7 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "Zoo architecture for --weights: vgg16, alexnet, resnet18, efficientnet-lite0, fashion-cnn, fashion-cnn-large.")
     var arch: String?
 
-    @Option(name: .long, help: "Sequential YAML architecture for --weights (see README: bring your own model).")
+    @Option(name: .long, help: "Sequential YAML architecture for --weights (see README: bring your own model); its normalization mean and std are in [0, 1] pixel units, as torchvision writes them.")
     var spec: String?
 
     @Option(name: .long, help: "Checkpoint (.safetensors or PyTorch .pth) for --arch or --spec.")

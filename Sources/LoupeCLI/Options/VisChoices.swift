@@ -11,6 +11,7 @@ extension ReLURule: ExpressibleByArgument {}
 extension DeconvKeep: ExpressibleByArgument {}
 extension Parameterization: ExpressibleByArgument {}
 extension TransformSet: ExpressibleByArgument {}
+extension Integration: ExpressibleByArgument {}
 
 extension Baseline: ExpressibleByArgument {
     public init?(argument: String) {

@@ -42,7 +42,7 @@ public struct Attribution {
                 continue
             }
             let report = try SanityCheck.cascadingRandomization(
-                model: model, method: method.name, maxSteps: settings.sanityLayers, seed: settings.seed,
+                model: model, method: method.name, maxSteps: settings.sanityLayers, seed: settings.seed, runs: settings.sanityRuns,
                 progress: { progress(.sanity(method.name, done: $0, total: $1)) }) {
                 try context.attribute(input, target: target, method: method)
             }
@@ -52,14 +52,18 @@ public struct Attribution {
 
         let result = AttributionResult(
             model: model.name, image: path, target: .init(index: target, name: className),
-            settings: .init(samples: settings.samples, sigma: settings.sigma, steps: settings.steps, baseline: settings.baseline,
-                            patch: settings.patch, stride: settings.stride, fill: settings.fill,
+            settings: .init(samples: settings.samples, sigma: settings.sigma, steps: settings.steps, integration: settings.integration,
+                            baseline: settings.baseline, patch: settings.patch, stride: settings.stride, fill: settings.fill,
                             segments: settings.segments, compactness: settings.compactness, segmentFill: settings.segmentFill,
                             maskGrid: settings.maskGrid, maskProbability: settings.maskProbability, seed: settings.seed),
-            attributions: maps.map { map in
+            attributions: zip(methods, maps).map { method, map in
                 let peak = map.argmax
+                let scale = Render.scale(of: map, colormap: settings.colormap.colormap)
+                let raw = AttributionResult.RawValues(
+                    file: "\(map.method).npy", shape: [map.height, map.width], dtype: "float32", units: method.units,
+                    pngScale: .init(colormap: scale.colormap.name, low: scale.range.lowerBound, high: scale.range.upperBound, rule: scale.rule))
                 return .init(method: map.method, image: "\(map.method).png", mapImage: "\(map.method)-map.png", signed: map.signed,
-                             layer: map.layer, peak: PixelPoint(x: peak.x, y: peak.y), figures: map.figures)
+                             layer: map.layer, peak: PixelPoint(x: peak.x, y: peak.y), figures: map.figures, raw: raw)
             },
             maps: maps.map { MapRecord(method: $0.method, image: "\($0.method).png", target: target, layer: $0.layer, channel: nil) },
             sanity: settings.sanity ? reports.map { SanityRecord($0, image: "sanity-\($0.method).png") } : nil,

@@ -19,9 +19,14 @@ public struct AttributionMethodInfo: Sendable, Equatable {
     public let signed: Bool
     /// One line for the help text: what the map is, and whose paper.
     public let summary: String
+    /// What one value of the map measures, for result.json next to the raw values.
+    /// Gradients are taken with respect to pixels in [0, 1], before the model's own
+    /// normalization, so "per unit of pixel value" means per full 0→255 swing.
+    public let units: String
 
-    public init(_ name: String, signed: Bool, _ summary: String) {
-        (self.name, self.signed, self.summary) = (name, signed, summary)
+    public init(_ name: String, signed: Bool, _ summary: String,
+                units: String = "attribution of the target logit with respect to input pixels in [0, 1]") {
+        (self.name, self.signed, self.summary, self.units) = (name, signed, summary, units)
     }
 }
 
@@ -29,4 +34,5 @@ extension AttributionMethod {
     public var name: String { about.name }
     public var summary: String { about.summary }
     public var signed: Bool { about.signed }
+    public var units: String { about.units }
 }

@@ -19,13 +19,17 @@ public enum AttributionReport {
             let entry = result.attributions[i]
             try folder.write(Data(try Render.overlay(map, on: shown, colormap: cmap).pngData()), to: entry.image)
             try folder.write(Data(try Render.heatmap(map, colormap: cmap).pngData()), to: entry.mapImage)
+            try folder.write(try NPY.encode(map.values, shape: entry.raw.shape), to: entry.raw.file)
             var caption = map.method + (map.layer.map { " @ \($0)" } ?? "")
-            if let e = map.figures["completeness_error"] { caption += String(format: " · completeness error %.2f%%", e * 100) }
+            if let e = map.figures["completeness_error"] {
+                caption += String(format: " · completeness error %.2f%%", e * 100) + (e > 0.01 ? " (above 1%: try more --steps)" : "")
+            }
             if let r2 = map.figures["r2"] { caption += String(format: " · weighted R² %.3f", r2) }
             cells.append((entry.image, caption))
             cells.append((entry.mapImage, "\(map.method) map · peak (\(entry.peak.x),\(entry.peak.y))"))
             result.attributions[i].image = folder.finalPath(entry.image)
             result.attributions[i].mapImage = folder.finalPath(entry.mapImage)
+            result.attributions[i].raw.file = folder.finalPath(entry.raw.file)
             result.maps[i].image = folder.finalPath(result.maps[i].image)
         }
         if let name = result.segmentation, let segments = attribution.maps.lazy.compactMap(\.segmentation).first {
@@ -34,7 +38,7 @@ public enum AttributionReport {
             result.segmentation = folder.finalPath(name)
         }
         for (i, report) in attribution.sanity.enumerated() {
-            let strip = try [Render.heatmap(report.original, colormap: cmap)] + report.steps.map { try Render.heatmap($0.map, colormap: cmap) }
+            let strip = try [Render.heatmap(report.original, colormap: cmap)] + (report.runs.first ?? []).map { try Render.heatmap($0.map, colormap: cmap) }
             let name = "sanity-\(report.method).png"
             try folder.write(Data(try ImageGrid.make(strip, columns: min(strip.count, 10), cell: 112).pngData()), to: name)
             result.sanity?[i].image = folder.finalPath(name)
@@ -53,26 +57,26 @@ public enum AttributionReport {
     }
 
     static func sanitySection(_ reports: [SanityCheck.Report], on page: inout HTMLPage) {
+        let runs = reports.first?.runs.count ?? 0
         page.heading("Sanity check: cascading model-parameter randomization (Adebayo et al. 2018)")
         page.paragraph("Layers are randomized from the top down, cumulatively; each parameter is redrawn from a "
-                       + "Gaussian with its own mean and standard deviation. ρ is Spearman's rank correlation of "
-                       + "the absolute maps with the original (signed in brackets). A map that explains the model "
-                       + "should decorrelate at every step; we call a mean |ρ| over the cascade below "
-                       + "\(SanityCheck.Report.passThreshold) a pass (a constant map counts as ρ = 0).")
+                       + "Gaussian with its own mean and standard deviation, in \(runs) independent draw\(runs == 1 ? "" : "s"). "
+                       + "ρ is Spearman's rank correlation of the absolute maps with the original (signed in brackets), "
+                       + "averaged over the draws. A map that explains the model should decorrelate at every step; we call "
+                       + "a mean |ρ| over the cascade below \(SanityCheck.Report.passThreshold) a pass (a constant map "
+                       + "counts as ρ = 0), judged on the mean over draws: a single draw's score is noisy.")
         page.badges(reports.map { r in (name: r.method, passed: r.passed ?? false, detail: r.verdict) })
-        page.svg(SVGPlot(title: "Rank correlation with the original map", xLabel: "layer groups randomized (from the top)",
-                         yLabel: "Spearman ρ of |map|",
+        page.svg(SVGPlot(title: "Rank correlation with the original map (mean over draws)",
+                         xLabel: "layer groups randomized (from the top)", yLabel: "Spearman ρ of |map|",
                          series: reports.map { r in
-                             SVGPlot.Series(name: r.method, points: [(0, 1)] + r.steps.enumerated().compactMap { i, s in
-                                 s.spearmanAbs.map { (Double(i + 1), $0) }
-                             })
+                             SVGPlot.Series(name: r.method, points: [(0, 1)] + r.summaries.enumerated().map { i, s in (Double(i + 1), s.meanAbs) })
                          }, yRange: -0.2...1).render())
         for r in reports {
             page.heading(r.method, level: 3)
-            page.imageGrid([("sanity-\(r.method).png", "original, then randomized down to each group")])
-            page.table(headers: ["randomized down to", "ρ |map|", "ρ signed"], rows: r.steps.map { s in
-                [s.randomized, s.spearmanAbs.map { String(format: "%.3f", $0) } ?? "constant map",
-                 s.spearmanSigned.map { String(format: "%.3f", $0) } ?? "—"]
+            page.imageGrid([("sanity-\(r.method).png", "original, then randomized down to each group (first draw)")])
+            page.table(headers: ["randomized down to", "ρ |map|", "sd over draws", "ρ signed", "constant maps"], rows: r.summaries.map { s in
+                [s.randomized, String(format: "%.3f", s.meanAbs), s.sdAbs.map { String(format: "%.3f", $0) } ?? "—",
+                 s.meanSigned.map { String(format: "%.3f", $0) } ?? "—", "\(s.constantMaps) of \(r.runs.count)"]
             })
         }
     }

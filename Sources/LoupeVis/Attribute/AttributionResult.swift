@@ -14,6 +14,8 @@ public struct AttributionResult: Codable, Sendable {
         @EncodedNull public var samples: Int?
         public var sigma: Float
         public var steps: Int
+        /// IG's rule for the path integral: uniform, adaptive or gausslegendre.
+        public var integration: Integration
         public var baseline: Baseline
         public var patch: Int
         public var stride: Int
@@ -26,7 +28,7 @@ public struct AttributionResult: Codable, Sendable {
         public var seed: UInt64
 
         enum CodingKeys: String, CodingKey {
-            case samples, sigma, steps, baseline, patch, stride, fill, segments, compactness
+            case samples, sigma, steps, integration, baseline, patch, stride, fill, segments, compactness
             case segmentFill = "segment_fill", maskGrid = "mask_grid", maskProbability = "mask_probability", seed
         }
     }
@@ -42,10 +44,34 @@ public struct AttributionResult: Codable, Sendable {
         public var peak: PixelPoint
         /// Method-specific numbers: the score, IG's completeness error, occlusion's patches…
         public var figures: [String: Double]
+        /// The map's values as computed, before any scaling for the picture.
+        public var raw: RawValues
 
         enum CodingKeys: String, CodingKey {
-            case method, image, mapImage = "map_image", signed, layer, peak, figures
+            case method, image, mapImage = "map_image", signed, layer, peak, figures, raw
         }
+    }
+
+    /// Where a map's raw values are and how to read them: a float32 `.npy` file of shape
+    /// [height, width] (row-major), what one value means, and how the PNG scaled them.
+    public struct RawValues: Codable, Sendable, Equatable {
+        public var file: String
+        public var shape: [Int]
+        public var dtype: String
+        public var units: String
+        public var pngScale: PNGScale
+
+        enum CodingKeys: String, CodingKey {
+            case file, shape, dtype, units, pngScale = "png_scale"
+        }
+    }
+
+    /// The value range the PNG's colormap spans; values beyond either end take its end color.
+    public struct PNGScale: Codable, Sendable, Equatable {
+        public var colormap: String
+        public var low: Float
+        public var high: Float
+        public var rule: String
     }
 
     public var command = ""
@@ -60,41 +86,63 @@ public struct AttributionResult: Codable, Sendable {
     @EncodedNull public var segmentation: String?
 }
 
-/// One method's cascading randomization test (Adebayo et al. 2018) in `result.json`.
+/// One method's cascading randomization test (Adebayo et al. 2018) in `result.json`,
+/// over several draws of the random weights: per step and overall, the mean over draws
+/// and its spread.
 public struct SanityRecord: Codable, Sendable, Equatable {
     public struct Step: Codable, Sendable, Equatable {
         /// The deepest layer group randomized so far.
         public var randomized: String
-        @EncodedNull public var spearmanAbs: Double?
+        /// Mean over draws of |ρ| of the absolute maps (a constant map counts as 0).
+        public var spearmanAbs: Double
+        /// Standard deviation of that |ρ| over the draws (null for one draw).
+        @EncodedNull public var spearmanAbsSD: Double?
+        /// Mean over the draws that have one of ρ of the signed maps.
         @EncodedNull public var spearmanSigned: Double?
+        /// Draws whose randomized map was constant (no ranking to compare).
+        public var constantMaps: Int
 
         enum CodingKeys: String, CodingKey {
-            case randomized, spearmanAbs = "spearman_abs", spearmanSigned = "spearman_signed"
+            case randomized, spearmanAbs = "spearman_abs", spearmanAbsSD = "spearman_abs_sd",
+                 spearmanSigned = "spearman_signed", constantMaps = "constant_maps"
         }
     }
 
     public var method: String
     @EncodedNull public var passed: Bool?
+    /// Mean over draws of each draw's mean |ρ| over the cascade: what passes or fails.
     @EncodedNull public var meanAbsSpearman: Double?
+    /// Standard deviation over draws of each draw's mean |ρ| (null for one draw).
+    @EncodedNull public var sdAbsSpearman: Double?
+    /// Each draw's mean |ρ| over the cascade.
+    public var draws: [Double]
+    public var runs: Int
     public var threshold: Double
     public var verdict: String
     public var metric: String
-    /// The strip of maps: the original, then one per randomized group.
+    /// The strip of maps: the original, then one per randomized group (the first draw).
     public var image: String
     public var steps: [Step]
 
     enum CodingKeys: String, CodingKey {
-        case method, passed, meanAbsSpearman = "mean_abs_spearman", threshold, verdict, metric, image, steps
+        case method, passed, meanAbsSpearman = "mean_abs_spearman", sdAbsSpearman = "sd_abs_spearman", draws, runs,
+             threshold, verdict, metric, image, steps
     }
 
-    init(_ report: SanityCheck.Report, image: String) {
+    public init(_ report: SanityCheck.Report, image: String) {
         method = report.method
         passed = report.passed
         meanAbsSpearman = report.meanAbsRho
+        sdAbsSpearman = report.spread
+        draws = report.draws
+        runs = report.runs.count
         threshold = SanityCheck.Report.passThreshold
         verdict = report.verdict
-        metric = "spearman rank correlation of |map| (signed maps also as spearman_signed)"
+        metric = "spearman rank correlation of |map| (signed maps also as spearman_signed), mean over draws of the random weights"
         self.image = image
-        steps = report.steps.map { Step(randomized: $0.randomized, spearmanAbs: $0.spearmanAbs, spearmanSigned: $0.spearmanSigned) }
+        steps = report.summaries.map {
+            Step(randomized: $0.randomized, spearmanAbs: $0.meanAbs, spearmanAbsSD: $0.sdAbs, spearmanSigned: $0.meanSigned,
+                 constantMaps: $0.constantMaps)
+        }
     }
 }

@@ -11,14 +11,14 @@ public struct AttributionSettings: Codable, Sendable, Equatable {
     public var samples: Int?
     /// SmoothGrad: noise σ as a fraction of the input's range (0.15).
     public var sigma: Float = 0.15
-    /// Integrated Gradients: intervals of the path integral (trapezoidal rule, so
-    /// steps + 1 gradient evaluations) and the baseline.
+    /// Integrated Gradients: the rule for the path integral and its steps (intervals of
+    /// the trapezoidal rule, so steps + 1 gradients, or Gauss–Legendre nodes), and the
+    /// baseline, which Score-CAM's masks reveal the image against too. The adaptive grid
+    /// places the trapezoid's steps where the path needs them (see `IntegratedGradients`).
     public var steps = 64
+    public var integration = Integration.adaptive
     public var baseline = Baseline.black
-    /// Place IG's steps where the path needs them (see `IntegratedGradients`); false
-    /// gives the uniform grid of the paper.
-    public var adaptiveSteps = true
-    /// Grad-CAM's layer; nil picks the last layer with a spatial map.
+    /// The CAM family's layer; nil picks the last layer with a spatial map.
     public var layer: String?
     /// Occlusion: square patch side, stride and what fills the patch, in pixels.
     public var patch = 32
@@ -38,9 +38,11 @@ public struct AttributionSettings: Codable, Sendable, Equatable {
     /// Colormap of magnitude maps (signed maps always use the diverging one).
     public var colormap = MagnitudeColormap.inferno
     /// Adebayo et al.'s cascading randomization test for each method, over at most
-    /// `sanityLayers` layer groups from the top (nil: all).
+    /// `sanityLayers` layer groups from the top (nil: all), repeated with `sanityRuns`
+    /// independent draws of the random weights: one draw's verdict is noise.
     public var sanity = false
     public var sanityLayers: Int?
+    public var sanityRuns = 5
     /// SmoothGrad noise and the sanity check's random weights.
     public var seed: UInt64 = 0
 
@@ -69,6 +71,7 @@ public struct AttributionSettings: Codable, Sendable, Equatable {
         if !(maskProbability > 0 && maskProbability <= 1) { throw VisError.invalid("--mask-probability must be in (0, 1]") }
         if batchSize < 1 { throw VisError.invalid("--batch-size must be at least 1") }
         if let sanityLayers, sanityLayers < 1 { throw VisError.invalid("--sanity-layers must be at least 1") }
+        if sanityRuns < 1 { throw VisError.invalid("--sanity-runs must be at least 1") }
     }
 }
 

@@ -3,7 +3,8 @@ import LoupeTensor
 /// Gradient × input (Shrikumar et al. 2016): the first-order Taylor term of the score's
 /// change from a black image, summed over channels (signed).
 public struct GradientTimesInput: AttributionMethod {
-    public let about = AttributionMethodInfo("gradxinput", signed: true, "gradient × input, summed over channels (Shrikumar et al. 2016)")
+    public let about = AttributionMethodInfo("gradxinput", signed: true, "gradient × input, summed over channels (Shrikumar et al. 2016)",
+        units: "Σ over color channels of ∂logit/∂x · x: logit units (pixels in [0, 1])")
 
     public init() {}
 

@@ -16,7 +16,8 @@ import LoupeTensor
 /// remaining mass equally. With a budget of 2^M − 2 every coalition is enumerated and
 /// the result is the exact Shapley value.
 public struct KernelSHAP: AttributionMethod {
-    public let about = AttributionMethodInfo("kernelshap", signed: true, "Shapley values of SLIC superpixels by Kernel SHAP, efficiency exact (Lundberg & Lee 2017)")
+    public let about = AttributionMethodInfo("kernelshap", signed: true, "Shapley values of SLIC superpixels by Kernel SHAP, efficiency exact (Lundberg & Lee 2017)",
+        units: "the Shapley value of the pixel's superpixel: logit units, summing over superpixels to f(x) − f(all filled)")
 
     public static let defaultSamples = 1000
 

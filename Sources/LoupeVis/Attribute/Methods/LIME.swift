@@ -11,7 +11,8 @@ import LoupeTensor
 /// change when that superpixel is shown instead of filled. How well the linear model fits
 /// is its weighted R² (`r2`).
 public struct LIME: AttributionMethod {
-    public let about = AttributionMethodInfo("lime", signed: true, "local linear fit over SLIC superpixels switched on and off (Ribeiro et al. 2016)")
+    public let about = AttributionMethodInfo("lime", signed: true, "local linear fit over SLIC superpixels switched on and off (Ribeiro et al. 2016)",
+        units: "the weighted ridge coefficient of the pixel's superpixel: logit units (the logit's change when the superpixel is shown instead of filled)")
     /// The ridge penalty α of the local model.
     public let ridge: Double
 

@@ -2,7 +2,8 @@ import LoupeNN
 import LoupeTensor
 
 public struct Occlusion: AttributionMethod {
-    public let about = AttributionMethodInfo("occlusion", signed: true, "how much the score drops when a patch is hidden (Zeiler & Fergus 2014)")
+    public let about = AttributionMethodInfo("occlusion", signed: true, "how much the score drops when a patch is hidden (Zeiler & Fergus 2014)",
+        units: "mean drop of the logit over the patches that hid the pixel: logit units")
 
     public init() {}
 

@@ -11,7 +11,8 @@ import LoupeTensor
 /// pixels show `fill`. The score is the target's logit, as for every method of this lab
 /// (the paper uses the softmax probability).
 public struct RISE: AttributionMethod {
-    public let about = AttributionMethodInfo("rise", signed: true, "the score over random masks where each pixel was seen, less the mean (Petsiuk et al. 2018)")
+    public let about = AttributionMethodInfo("rise", signed: true, "the score over random masks where each pixel was seen, less the mean (Petsiuk et al. 2018)",
+        units: "E[logit | pixel shown] − E[logit] over the masks: logit units (add mean_score for the paper's values)")
 
     /// Petsiuk et al.'s count for ResNet-50.
     public static let defaultSamples = 4000

@@ -11,11 +11,14 @@ public struct RuleGradient: AttributionMethod {
 
     public var about: AttributionMethodInfo {
         switch rule {
-        case .guided: return .init("guided", signed: false, "guided backprop of the class score (Springenberg et al. 2015)")
-        case .deconvnet: return .init("deconvnet", signed: false, "the DeconvNet rule applied to the class score (Zeiler & Fergus 2014)")
-        case .gradient: return .init("gradient", signed: false, "the plain gradient, max over color channels")
+        case .guided: return .init("guided", signed: false, "guided backprop of the class score (Springenberg et al. 2015)", units: Self.units)
+        case .deconvnet: return .init("deconvnet", signed: false, "the DeconvNet rule applied to the class score (Zeiler & Fergus 2014)", units: Self.units)
+        case .gradient: return .init("gradient", signed: false, "the plain gradient, max over color channels", units: Self.units)
         }
     }
+
+    /// The modified backward pass keeps the gradient's units but is no longer its value.
+    static let units = "|logit backpropagated to the pixel under the rule|, the largest over color channels: logit per unit of pixel value (pixels in [0, 1])"
 
     public func attribute(_ image: Tensor, target: Int, context: Attributor) throws -> AttributionMap {
         try context.gradientMap(image, target: target, rule: rule, as: self)

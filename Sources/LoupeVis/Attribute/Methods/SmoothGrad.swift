@@ -3,7 +3,8 @@ import LoupeTensor
 /// SmoothGrad (Smilkov et al. 2017): the gradient averaged over `samples` copies of the
 /// image with Gaussian noise of σ = sigma × (max − min of the image); max-|·| map.
 public struct SmoothGrad: AttributionMethod {
-    public let about = AttributionMethodInfo("smoothgrad", signed: false, "gradient averaged over noisy copies of the image (Smilkov et al. 2017)")
+    public let about = AttributionMethodInfo("smoothgrad", signed: false, "gradient averaged over noisy copies of the image (Smilkov et al. 2017)",
+        units: "|mean of ∂logit/∂pixel over the noisy copies|, the largest over color channels: logit per unit of pixel value (pixels in [0, 1])")
 
     public init() {}
 
