@@ -44,8 +44,10 @@ let package = Package(
         // libjpeg's fatal errors unwind with longjmp, which must not cross Swift frames:
         // this C target runs the whole decode between C frames and returns a message.
         .target(name: "CJPEGShim", path: "Sources/CJPEGShim", linkerSettings: [.linkedLibrary("jpeg")]),
+        // CPUID and XGETBV: which vector extensions this CPU and its OS support (the BLAS core choice).
+        .target(name: "CLoupeCPU", path: "Sources/CLoupeCPU"),
 
-        .target(name: "LoupeTensor", dependencies: ["CBLAS", "CFFTW"], swiftSettings: fast),
+        .target(name: "LoupeTensor", dependencies: ["CBLAS", "CFFTW", "CLoupeCPU"], swiftSettings: fast),
         .target(name: "LoupeData", dependencies: ["LoupeTensor", "CPNG", "CJPEG", "CJPEGShim", "CLoupeZlib"],
                 swiftSettings: fast),
         .target(name: "LoupeNN", dependencies: ["LoupeTensor", "LoupeData", "Yams", "ZIPFoundation"],
