@@ -46,6 +46,8 @@ let package = Package(
         .target(name: "CJPEGShim", path: "Sources/CJPEGShim", linkerSettings: [.linkedLibrary("jpeg")]),
         // CPUID and XGETBV: which vector extensions this CPU and its OS support (the BLAS core choice).
         .target(name: "CLoupeCPU", path: "Sources/CLoupeCPU"),
+        // The FMA peak loops of `loupe bench kernels`, one per vector width, for LoupeBench only.
+        .target(name: "CLoupeFMAPeak", path: "Sources/CLoupeFMAPeak"),
 
         .target(name: "LoupeTensor", dependencies: ["CBLAS", "CFFTW", "CLoupeCPU"], swiftSettings: fast),
         .target(name: "LoupeData", dependencies: ["LoupeTensor", "CPNG", "CJPEG", "CJPEGShim", "CLoupeZlib"],
@@ -64,7 +66,7 @@ let package = Package(
         // Benchmarks: kernel and workload suites and the `loupe bench` commands, beside the
         // CLI so that no product target carries them.
         .target(name: "LoupeBench", dependencies: [
-            "LoupeTensor", "LoupeData", "LoupeNN", "LoupeVis", "LoupeAttack", "LoupeCLI",
+            "LoupeTensor", "LoupeData", "LoupeNN", "LoupeVis", "LoupeAttack", "LoupeCLI", "CLoupeFMAPeak",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "loupe", dependencies: [
