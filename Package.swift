@@ -44,8 +44,12 @@ let package = Package(
         // libjpeg's fatal errors unwind with longjmp, which must not cross Swift frames:
         // this C target runs the whole decode between C frames and returns a message.
         .target(name: "CJPEGShim", path: "Sources/CJPEGShim", linkerSettings: [.linkedLibrary("jpeg")]),
+        // CPUID and XGETBV: which vector extensions this CPU and its OS support (the BLAS core choice).
+        .target(name: "CLoupeCPU", path: "Sources/CLoupeCPU"),
+        // The FMA peak loops of `loupe bench kernels`, one per vector width, for LoupeBench only.
+        .target(name: "CLoupeFMAPeak", path: "Sources/CLoupeFMAPeak"),
 
-        .target(name: "LoupeTensor", dependencies: ["CBLAS", "CFFTW"], swiftSettings: fast),
+        .target(name: "LoupeTensor", dependencies: ["CBLAS", "CFFTW", "CLoupeCPU"], swiftSettings: fast),
         .target(name: "LoupeData", dependencies: ["LoupeTensor", "CPNG", "CJPEG", "CJPEGShim", "CLoupeZlib"],
                 swiftSettings: fast),
         .target(name: "LoupeNN", dependencies: ["LoupeTensor", "LoupeData", "Yams", "ZIPFoundation"],
@@ -62,7 +66,7 @@ let package = Package(
         // Benchmarks: kernel and workload suites and the `loupe bench` commands, beside the
         // CLI so that no product target carries them.
         .target(name: "LoupeBench", dependencies: [
-            "LoupeTensor", "LoupeData", "LoupeNN", "LoupeVis", "LoupeAttack", "LoupeCLI",
+            "LoupeTensor", "LoupeData", "LoupeNN", "LoupeVis", "LoupeAttack", "LoupeCLI", "CLoupeFMAPeak",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "loupe", dependencies: [

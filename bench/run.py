@@ -5,7 +5,10 @@ Each round runs every workload once on each side, in alternating order, each in 
 process (`loupe bench workloads --only W --json`, `pytorch_bench.py --only W --json`), so
 a busy spell on the shared machine hits both sides alike. Minimum and median are taken
 over all timed runs of all rounds; the speed-up is PyTorch's time over Loupe's. The load
-average is recorded before every round. Writes bench/results.json.
+average is recorded before every round. Each round also measures the machine's FMA peak
+(`loupe bench kernels`, best over rounds): every workload's GFLOP/s is reported as a fraction
+of it, the physical limit. The CPU and the OpenBLAS core Loupe ran are recorded as Loupe
+reports them. Writes bench/results.json.
 
 PyTorch's OpenMP workers spin while they wait (OMP_WAIT_POLICY=ACTIVE, GNU's default); on a
 shared machine the spinning thread competes with whatever else runs and 2-thread PyTorch
@@ -63,7 +66,7 @@ def machine(python, torch_version):
         pass
     info["torch"] = torch_version
     info["python"] = python if torch_version else None
-    info["blas"] = "OpenBLAS (Loupe, single-threaded per worker)"
+    info["blas_threads"] = "single-threaded OpenBLAS per Loupe worker"
     return info
 
 
@@ -115,9 +118,17 @@ def main():
     times = {n: {"loupe": [], "pytorch": []} for n in names}
     rss = {n: {"loupe": 0.0, "pytorch": 0.0} for n in names}
     flops, images, notes, loads = {}, {}, {}, []
+    peak, loupe_machine = None, {}
     for r in range(args.rounds):
         loads.append(load())
         print(f"round {r + 1}/{args.rounds}  load {loads[-1].get('loadavg_1m', '?')}", file=sys.stderr)
+        # `--only sgemm` matches no conv kernel: SGEMM and the FMA peak alone.
+        kernels, _ = run_json([args.loupe, "bench", "kernels", "--json", "--only", "sgemm", "--repetitions", "3"])
+        loupe_machine = kernels["machine"]
+        if peak is None or kernels["fma_peak"]["gflops"] > peak["gflops"]:
+            peak = kernels["fma_peak"]
+        print(f"  {'FMA peak':<10} {'loupe':<8} {peak['gflops']:10.1f} GFLOP/s ({peak['isa']}, "
+              f"{peak['flops_per_cycle_per_thread']:.1f} flops/cycle/thread at {peak['clock_ghz']:.2f} GHz)", file=sys.stderr)
         for n in names:
             reps = 1 if n in SLOW else args.repetitions
             common = ["--only", n, "--json", "--repetitions", str(reps), "--threads", "2", "--images", str(args.images)]
@@ -152,6 +163,7 @@ def main():
             "speedup_median": round(statistics.median(pt) / statistics.median(lt), 3) if pt else None,
             "gflops": round(flops[n] / (lmin / 1000), 2),
             "fraction_of_sgemm": round(flops[n] / (lmin / 1000) / sgemm, 3),
+            "fraction_of_peak": round(flops[n] / (lmin / 1000) / peak["gflops"], 3),
             "peak_rss_mb": round(rss[n]["loupe"], 1),
             "pytorch_peak_rss_mb": round(rss[n]["pytorch"], 1) if pt else None,
             "runs": {"loupe": len(lt), "pytorch": len(pt)},
@@ -166,7 +178,7 @@ def main():
                 entry["pytorch_images_per_s"] = round(images[n] / (pmin / 1000), 1)
         workloads.append(entry)
 
-    result = {"machine": machine(args.python, tv) | {"load": loads, "rounds": args.rounds,
+    result = {"machine": machine(args.python, tv) | loupe_machine | {"fma_peak": peak, "load": loads, "rounds": args.rounds,
                                                        "pytorch_omp_wait_policy":
                                                            None if args.pytorch_omp_default else "PASSIVE",
                                                        "date": time.strftime("%Y-%m-%d %H:%M")},
@@ -176,27 +188,31 @@ def main():
         f.write("\n")
 
     def fmt(v, spec):
-        return format(v, spec) if v is not None else "-"
+        return format(v, spec) if v is not None else format("-", ">" + spec.split(".")[0])
     header = f"{'workload':<11}{'Loupe ms':>10}{'(median)':>10}{'PyTorch ms':>12}{'(median)':>10}{'speed-up':>10}" \
-             f"{'goal':>6}{'GFLOP/s':>9}{'of sgemm':>10}{'peak MB':>9}"
+             f"{'goal':>6}{'GFLOP/s':>9}{'of sgemm':>10}{'of peak':>9}{'peak MB':>9}"
+    print(f"{loupe_machine.get('cpu')} ({loupe_machine.get('cpu_vendor')} family {loupe_machine.get('cpu_family')} "
+          f"model {loupe_machine.get('cpu_model')}); {loupe_machine.get('blas')}, core {loupe_machine.get('blas_core')} "
+          f"({loupe_machine.get('blas_core_selection')}); FMA peak {peak['gflops']:.1f} GFLOP/s ({peak['isa']}, "
+          f"{peak['threads']} threads)")
     print(header)
     for w in workloads:
         goal = f"{w['goal_speedup']}×" if w["goal_speedup"] else ""
         mark = "" if w["goal_met"] is None else (" ok" if w["goal_met"] else " NO")
         print(f"{w['name']:<11}{w['loupe_ms']:>10.1f}{w['loupe_median_ms']:>10.1f}{fmt(w['pytorch_ms'], '12.1f')}"
               f"{fmt(w['pytorch_median_ms'], '10.1f')}{fmt(w['speedup'], '9.2f')}×{goal:>6}{w['gflops']:>9.1f}"
-              f"{w['fraction_of_sgemm']:>10.3f}{w['peak_rss_mb']:>9.0f}{mark}")
+              f"{w['fraction_of_sgemm']:>10.3f}{w['fraction_of_peak']:>9.3f}{w['peak_rss_mb']:>9.0f}{mark}")
     print(f"load average per round: {[l.get('loadavg_1m') for l in loads]}; wrote {os.path.relpath(args.out)}")
     if args.markdown:
         print()
-        print("| workload | Loupe ms (min / median) | PyTorch ms (min / median) | speed-up | goal | GFLOP/s | of sgemm | peak RSS MB |")
-        print("|---|---|---|---|---|---|---|---|")
+        print("| workload | Loupe ms (min / median) | PyTorch ms (min / median) | speed-up | goal | GFLOP/s | of sgemm | of peak | peak RSS MB |")
+        print("|---|---|---|---|---|---|---|---|---|")
         for w in workloads:
             goal = f"≥ {w['goal_speedup']}× {'met' if w['goal_met'] else 'not met'}" if w["goal_met"] is not None else ""
             pt = f"{w['pytorch_ms']:.1f} / {w['pytorch_median_ms']:.1f}" if w["pytorch_ms"] else "-"
             sp = f"{w['speedup']:.2f}×" if w["speedup"] else "-"
             print(f"| {w['name']} | {w['loupe_ms']:.1f} / {w['loupe_median_ms']:.1f} | {pt} | {sp} | {goal} | "
-                  f"{w['gflops']:.1f} | {w['fraction_of_sgemm']:.2f} | {w['peak_rss_mb']:.0f} |")
+                  f"{w['gflops']:.1f} | {w['fraction_of_sgemm']:.2f} | {w['fraction_of_peak']:.2f} | {w['peak_rss_mb']:.0f} |")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ struct BenchAttack: ParsableCommand {
     var noLite0 = false
 
     func run() throws {
-        var result: [String: Any] = ["threads": KernelPolicy.current.threads]
+        var result: [String: Any] = ["threads": KernelPolicy.current.threads, "machine": BenchMachine.fields]
         if !noLite0 {
             let model = try Zoo.load("efficientnet-lite0")
             let x = try Tensor.randomUniform([8, 3, 224, 224], stream: RandomStream(seed: 1))

@@ -24,12 +24,12 @@ public struct Bench: ParsableCommand {
 struct BenchKernels: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kernels",
-        abstract: "Conv kernels (forward + input gradient, batch 8, 2 threads) against SGEMM 1024³."
+        abstract: "Conv kernels (forward + input gradient, batch 8, 2 threads) against SGEMM 1024³ and the FMA peak."
     )
 
     @OptionGroup var output: BenchOutputOptions
 
-    @Option(help: "Only the kernels whose name contains this text (SGEMM is always measured).")
+    @Option(help: "Only the kernels whose name contains this text (SGEMM and the FMA peak are always measured).")
     var only: String?
 
     func run() throws {

@@ -12,7 +12,7 @@ struct BenchDeconv: ParsableCommand {
     func run() throws {
         let r = try DeconvBenchmark.run(repetitions: output.repetitions(default: 5))
         if output.json {
-            try printJSON(r.json)
+            try printJSON(r.json.merging(["machine": BenchMachine.fields]) { $1 })
         } else {
             print(String(format: "deconv vgg16 %@ ch %d @%dpx: forward %.1f ms, backward %.1f ms (CPU %.1f ms on %d threads)",
                          r.layer, r.channel, r.size, r.forwardMilliseconds, r.backwardMilliseconds,

@@ -1,34 +1,50 @@
 import Foundation
+import LoupeCLI
 import LoupeTensor
 
 /// Kernel throughput measured against the machine's own SGEMM ceiling, so the figures
-/// say how close the conv kernels come to what the BLAS can do here.
+/// say how close the conv kernels come to what the BLAS can do here, and against the FMA
+/// peak, what the cores can do at all.
 public struct KernelBenchReport: Sendable {
     public struct Entry: Sendable {
         public let name: String
         public let gflops: Double
         public let fractionOfSGEMM: Double
+        public let fractionOfPeak: Double
     }
 
     public let sgemmGFLOPS: Double
+    let peak: FMAPeak
     public let kernels: [Entry]
 
-    /// `{"sgemm_gflops": G, "kernels": [{"name": …, "gflops": x, "fraction_of_sgemm": f}]}`
+    public var peakGFLOPS: Double { peak.gflops }
+
+    /// `{"sgemm_gflops": G, "sgemm_fraction_of_peak": f, "fma_peak": {…}, "machine": {…},
+    /// "kernels": [{"name": …, "gflops": x, "fraction_of_sgemm": f, "fraction_of_peak": p}]}`
     public var json: String {
         let entries = kernels.map {
-            "{\"name\": \"\($0.name)\", \"gflops\": \(fmt($0.gflops, 2)), \"fraction_of_sgemm\": \(fmt($0.fractionOfSGEMM, 3))}"
+            "{\"name\": \"\($0.name)\", \"gflops\": \(fmt($0.gflops, 2)), \"fraction_of_sgemm\": \(fmt($0.fractionOfSGEMM, 3)), "
+                + "\"fraction_of_peak\": \(fmt($0.fractionOfPeak, 3))}"
         }
-        return "{\"sgemm_gflops\": \(fmt(sgemmGFLOPS, 2)), \"kernels\": [\(entries.joined(separator: ", "))]}"
+        return "{\"sgemm_gflops\": \(fmt(sgemmGFLOPS, 2)), \"sgemm_fraction_of_peak\": \(fmt(sgemmGFLOPS / peak.gflops, 3)), "
+            + "\"fma_peak\": \(peak.json), "
+            + "\"machine\": \(BenchMachine.json), "
+            + "\"kernels\": [\(entries.joined(separator: ", "))]}"
     }
 
     public var table: String {
-        func row(_ name: String, _ gflops: String, _ fraction: String) -> String {
+        func row(_ name: String, _ gflops: String, _ fraction: String, _ ofPeak: String) -> String {
             name.padding(toLength: 22, withPad: " ", startingAt: 0)
                 + String(repeating: " ", count: Swift.max(0, 10 - gflops.count)) + gflops
                 + String(repeating: " ", count: Swift.max(0, 12 - fraction.count)) + fraction
+                + String(repeating: " ", count: Swift.max(0, 10 - ofPeak.count)) + ofPeak
         }
-        var lines = [row("kernel", "GFLOP/s", "of sgemm"), row("sgemm 1024³", fmt(sgemmGFLOPS, 2), "1.000")]
-        for k in kernels { lines.append(row(k.name, fmt(k.gflops, 2), fmt(k.fractionOfSGEMM, 3))) }
+        var lines = [row("kernel", "GFLOP/s", "of sgemm", "of peak"),
+                     row("fma peak (\(peak.isa))", fmt(peak.gflops, 2), "", "1.000"),
+                     row("sgemm 1024³", fmt(sgemmGFLOPS, 2), "1.000", fmt(sgemmGFLOPS / peak.gflops, 3))]
+        for k in kernels { lines.append(row(k.name, fmt(k.gflops, 2), fmt(k.fractionOfSGEMM, 3), fmt(k.fractionOfPeak, 3))) }
+        lines.append("fma peak: \(peak.threads) threads at \(fmt(peak.clockGHz, 2)) GHz, \(fmt(peak.flopsPerCycle, 1)) flops/cycle/thread")
+        lines.append("BLAS: \(BLASStatus.current)")
         return lines.joined(separator: "\n")
     }
 
@@ -63,7 +79,8 @@ public enum KernelBench {
                  groups: 480),
     ]
 
-    /// Runs the suite with `threads` workers: SGEMM 1024³ through Loupe's GEMM wrapper, then
+    /// Runs the suite with `threads` workers: the FMA peak on as many threads, SGEMM 1024³
+    /// through Loupe's GEMM wrapper, then
     /// each conv at `batch` (those whose name contains `filter`, if given). Every figure is
     /// the best of `repetitions` timings after a warm-up, taken in interleaved rounds (SGEMM,
     /// then each kernel, round after round) so that a busy spell on a shared machine hits
@@ -112,10 +129,11 @@ public enum KernelBench {
                 best[i] = Swift.min(best[i], Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             }
         }
+        let peak = FMAPeak.measure(threads: policy.threads, repetitions: Swift.min(repetitions, 5))
         let gflops = zip(flops, best).map { $0 / $1 / 1e9 }
         let entries = zip(selected, gflops.dropFirst()).map { c, g in
-            KernelBenchReport.Entry(name: c.name, gflops: g, fractionOfSGEMM: g / gflops[0])
+            KernelBenchReport.Entry(name: c.name, gflops: g, fractionOfSGEMM: g / gflops[0], fractionOfPeak: g / peak.gflops)
         }
-        return KernelBenchReport(sgemmGFLOPS: gflops[0], kernels: entries)
+        return KernelBenchReport(sgemmGFLOPS: gflops[0], peak: peak, kernels: entries)
     }
 }

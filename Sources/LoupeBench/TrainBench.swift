@@ -49,7 +49,7 @@ struct BenchTraining: ParsableCommand {
         }
         if json {
             var out: [String: Any] = ["arch": arch, "batch_size": batchSize, "threads": threads,
-                                      "train_images_per_second": plain.imagesPerSecond]
+                                      "train_images_per_second": plain.imagesPerSecond, "machine": BenchMachine.fields]
             if let pgd { out["pgd_train_images_per_second"] = pgd.imagesPerSecond }
             try printJSON(out)
         } else {

@@ -30,16 +30,23 @@ public struct Loupe: ParsableCommand {
               loupe layers efficientnet-lite0
               loupe bench kernels --json
             """),
-            version: version,
+            version: versionText,
             subcommands: subcommands
         )
     }
 
     public init() {}
 
+    /// `loupe --version`: the release, then one line per fact about what runs here.
+    static var versionText: String {
+        [version, "BLAS: \(BLASStatus.current)", "CPU: \(CPUInfo.current.summary); \(CPUInfo.current.features.names.joined(separator: " "))"]
+            .joined(separator: "\n")
+    }
+
     /// Runs the command line with `root` as the root command. User errors print one line
     /// and exit 2; `--help` and `--version` exit 0. Nothing a user types makes the process crash.
     public static func runMain<Root: ParsableCommand>(_ root: Root.Type, _ arguments: [String]? = nil) -> Never {
+        BLASStartup.apply()  // before any BLAS call; may re-execute the process
         let command: ParsableCommand
         do {
             command = try root.parseAsRoot(negativeValuesAttached(arguments ?? Array(CommandLine.arguments.dropFirst())))

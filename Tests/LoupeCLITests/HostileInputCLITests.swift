@@ -84,10 +84,11 @@ final class OptionErrorCLITests: XCTestCase {
 }
 
 extension XCTestCase {
-    /// The binary run with `arguments` ends as a user error: status 2 and one line on stderr
-    /// that mentions every string in `mentions`.
-    func assertUserError(_ arguments: [String], mentions: [String], file: StaticString = #filePath, line: UInt = #line) throws {
-        let r = try LoupeBinary.run(arguments)
+    /// The binary run with `arguments` (and `environment` added to this process's) ends as a
+    /// user error: status 2 and one line on stderr that mentions every string in `mentions`.
+    func assertUserError(_ arguments: [String], environment: [String: String] = [:], mentions: [String],
+                         file: StaticString = #filePath, line: UInt = #line) throws {
+        let r = try LoupeBinary.run(arguments, environment: environment)
         XCTAssertEqual(r.status, 2, "\(arguments): \(r.stderr)", file: file, line: line)
         let lines = r.stderr.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.isEmpty }
         XCTAssertEqual(lines.count, 1, "not one line: \(r.stderr)", file: file, line: line)
