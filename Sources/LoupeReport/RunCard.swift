@@ -148,6 +148,13 @@ public struct RunCard: Codable, Sendable, Equatable {
         return f.string(from: Date())
     }
 
+    /// A model or data path short enough for a title: its folder and file name
+    /// (`fashion-model/model.safetensors`); a name without a folder as it is.
+    public static func shortName(_ path: String) -> String {
+        let parts = path.split(separator: "/")
+        return parts.count > 2 ? parts.suffix(2).joined(separator: "/") : path
+    }
+
     /// `date` as a point in time, when it is one.
     public var written: Date? {
         guard let date else { return nil }

@@ -31,7 +31,7 @@ final class AttackLabCardTests: XCTestCase {
         XCTAssertEqual(values(card, "before"), [.text("c388"), .number(Double("\(Float(0.826))")!)])
         XCTAssertEqual(values(card, "after"), [.text("c368"), .number(Double("\(Float(0.9993))")!)])
         XCTAssertEqual(values(card, "ε (L∞)"), [.number(Double("\(Float(2) / 255)")!)])
-        XCTAssertEqual(values(card, "L∞ of the saved image"), [.number(Double("\(Float(2) / 255)")!)])
+        XCTAssertEqual(values(card, "L∞ (saved PNG)"), [.number(Double("\(Float(2) / 255)")!)])
         XCTAssertEqual(card.figures.map(\.shown), ["c388 82.6%", "c368 99.9%", "0.00784 (2/255)", "0.00784 (2/255)"])
         XCTAssertEqual(card.verdict, .init(passed: true, "target c368 reached (8-bit image)"))
         XCTAssertEqual(card.picture, "triple.png")

@@ -59,6 +59,12 @@ final class RunCardTests: XCTestCase {
         for (format, value, shown) in cases { XCTAssertEqual(format.show(value), shown, "\(format) \(value)") }
     }
 
+    func testShortNamesKeepTheFolderAndFile() {
+        XCTAssertEqual(RunCard.shortName("/work/Outputs/quickstart/fashion-model/model.safetensors"), "fashion-model/model.safetensors")
+        XCTAssertEqual(RunCard.shortName("runs/m.safetensors"), "runs/m.safetensors")
+        XCTAssertEqual(RunCard.shortName("fashion-mnist:test"), "fashion-mnist:test")
+    }
+
     func testCardRoundTripsThroughJSON() throws {
         var card = try RunCard(title: "t", command: "c", picture: "p.png", figures: [.init("a", .percent("after.top.0.probability"))],
                                verdict: .init(passed: false, "target not reached")).resolved(against: result)

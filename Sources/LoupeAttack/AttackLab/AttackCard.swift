@@ -16,7 +16,7 @@ extension AttackReport {
                 .init("before", .text("before.top.0.name"), .percent("before.top.0.probability")),
                 .init("after", .text("after.top.0.name"), .percent("after.top.0.probability")),
                 .init(l2 ? "ε (L2)" : "ε (L∞)", l2 ? .number("settings.eps") : .budget("settings.eps")),
-                .init(l2 ? "L2 of the saved image" : "L∞ of the saved image", l2 ? .number("l2") : .budget("linf")),
+                .init(l2 ? "L2 (saved PNG)" : "L∞ (saved PNG)", l2 ? .number("l2") : .budget("linf")),
             ],
             verdict: .init(passed: e.success, verdict + " (8-bit image)"))
     }

@@ -12,7 +12,8 @@ extension EvaluateReport {
                                  .integer("attack.steps", prefix: "· steps ")))
         }
         if r.cleanAccuracy != nil { figures.append(.init("clean accuracy", .percent("clean_accuracy"))) }
-        return RunCard(title: "Evaluation · \(r.model ?? "") · \(r.data ?? "")", command: command, picture: "confusion.png",
+        return RunCard(title: "Evaluation · " + [r.model, r.data].compactMap { $0.map(RunCard.shortName) }.joined(separator: " · "),
+                       command: command, picture: "confusion.png",
                        figures: figures)
     }
 }

@@ -17,7 +17,8 @@ extension RobustnessReport {
         let failed = r.audit.filter { !$0.passed }.map(\.check)
         let verdict = failed.isEmpty ? "self-audit: all \(r.audit.count) checks pass"
             : "self-audit FAILED: " + failed.joined(separator: ", ")
-        return RunCard(title: "Robustness · \(r.settings?.model ?? "") · \(r.settings?.data ?? "")", command: command,
+        return RunCard(title: "Robustness · " + [r.settings?.model, r.settings?.data].compactMap { $0.map(RunCard.shortName) }.joined(separator: " · "),
+                       command: command,
                        picture: "accuracy.svg", figures: figures, verdict: .init(passed: failed.isEmpty, verdict))
     }
 }
