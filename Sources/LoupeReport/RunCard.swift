@@ -136,10 +136,20 @@ public struct RunCard: Codable, Sendable, Equatable {
 
     public static let fileName = "card.json"
 
-    /// The card of the run at `folder`, if it has one.
+    /// A card is a few hundred bytes; a larger file is not one (and is not read whole).
+    static let maximumBytes = 1 << 20
+
+    /// The card of the run at `folder`, if it has a readable one. A picture outside the
+    /// folder (an absolute path, or one climbing out with `..`) is dropped: a page only
+    /// shows what the run holds.
     public static func read(from folder: URL) -> RunCard? {
-        guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(fileName).path) else { return nil }
-        return try? ResultJSON.decode(RunCard.self, from: data)
+        let url = folder.appendingPathComponent(fileName)
+        guard let handle = FileHandle(forReadingAtPath: url.path) else { return nil }
+        defer { try? handle.close() }
+        guard let data = try? handle.read(upToCount: maximumBytes + 1), data.count <= maximumBytes,
+              var card = try? ResultJSON.decode(RunCard.self, from: data) else { return nil }
+        if let picture = card.picture, picture.hasPrefix("/") || picture.split(separator: "/").contains("..") { card.picture = nil }
+        return card
     }
 
     static func now() -> String {

@@ -33,6 +33,25 @@ final class RunFolderCardTests: XCTestCase {
         XCTAssertNotNil(written.written, "the card is dated")
     }
 
+    /// card.json is read back by pages and the gallery: a damaged, huge or escaping one is
+    /// ignored or loses its picture, never trusted.
+    func testReadingACardTrustsNothingInIt() throws {
+        let run = dir.appendingPathComponent("run")
+        try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
+        let file = run.appendingPathComponent(RunCard.fileName)
+        for picture in ["../../secret.png", "/etc/passwd", "a/../../b.png"] {
+            var c = card(picture: picture)
+            c.date = nil
+            try ResultJSON.encode(c).write(to: file)
+            XCTAssertEqual(RunCard.read(from: run)?.title, "Evaluation")
+            XCTAssertNil(RunCard.read(from: run)?.picture, picture)
+        }
+        try Data("{\"title\": ".utf8).write(to: file)
+        XCTAssertNil(RunCard.read(from: run))
+        try Data(repeating: 0x20, count: (1 << 20) + 1).write(to: file)
+        XCTAssertNil(RunCard.read(from: run))
+    }
+
     func testACardNeedsItsResultAndPicture() throws {
         let run = try RunFolder(command: "evaluate", out: dir.appendingPathComponent("run").path)
         defer { run.discard() }
