@@ -89,7 +89,9 @@ final class VisLabCardTests: XCTestCase {
             .init(method: method, image: "\(method).png", mapImage: "\(method)-map.png", signed: false, layer: nil,
                   peak: PixelPoint(x: 3, y: 4), figures: figures)
         }
-        let settings = AttributionResult.Settings(samples: 1, sigma: 0.1, steps: 4, baseline: .black, patch: 8, stride: 4, fill: .gray, seed: 0)
+        let settings = AttributionResult.Settings(samples: 1, sigma: 0.1, steps: 4, baseline: .black, patch: 8, stride: 4, fill: .gray,
+                                                  segments: 50, compactness: 10, segmentFill: .mean, maskGrid: 7, maskProbability: 0.5,
+                                                  seed: 0)
         var result = AttributionResult(
             model: "m", image: "/p/cat.png", target: .init(index: 281, name: "tabby"), settings: settings,
             attributions: [entry("gradcam", ["score": 12.5, "map_width": 7]), entry("ig", ["score": 12.5, "completeness_error": 0.002])],
