@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev libfftw3-dev libpng-dev libjpeg62-turbo-dev zlib
 # Only the tests need a browser (they open generated reports in headless Chromium).
 TEST_APT_PACKAGES := chromium
 
-.PHONY: deps test-deps apt build test bench bench-setup assets weights photos demo recipes fuzz fuzz-ci
+.PHONY: deps test-deps apt build test bench bench-setup assets weights photos demo doc-images recipes fuzz fuzz-ci
 
 # Installs the Debian packages Loupe links against, only when one is missing.
 deps:
@@ -45,6 +45,10 @@ demo: deps assets
 	swift build $(SWIFT_FLAGS)
 	.build/release/loupe run Recipes/quickstart.yaml --out Outputs/quickstart
 	@echo "Open Outputs/quickstart/index.html"
+
+# The README's pictures (docs/images/), copied out of a fresh demo run.
+doc-images: demo
+	scripts/update-doc-images.sh Outputs/quickstart
 
 # Every shipped recipe, the long ones included (robustness-fashion trains two models and
 # sweeps 10,000 images: hours on 2 cores). `make test` only checks that each one is valid.

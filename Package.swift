@@ -77,10 +77,11 @@ let package = Package(
         .target(name: "LoupeTesting", dependencies: ["LoupeTensor"], path: "Tests/LoupeTesting"),
         .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor", "LoupeTesting"]),
         .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTensor", "LoupeTesting", "CLoupeZlib"]),
+        .testTarget(name: "LoupeReportTests", dependencies: ["LoupeReport"]),
         .testTarget(name: "LoupeCLITests", dependencies: ["LoupeCLI", "LoupeNN", "LoupeAttack", "LoupeTesting"]),
         .testTarget(name: "LoupeVisTests", dependencies: ["LoupeVis", "LoupeNN", "LoupeData", "LoupeReport", "LoupeTensor", "LoupeTesting"]),
         .testTarget(name: "LoupeNNTests", dependencies: ["LoupeNN", "LoupeAttack", "LoupeData", "LoupeTensor", "LoupeTesting", "ZIPFoundation"]),
-        .testTarget(name: "LoupeAttackTests", dependencies: ["LoupeAttack", "LoupeNN", "LoupeData", "LoupeTensor", "LoupeTesting"]),
+        .testTarget(name: "LoupeAttackTests", dependencies: ["LoupeAttack", "LoupeNN", "LoupeData", "LoupeReport", "LoupeTensor", "LoupeTesting"]),
     ],
     swiftLanguageModes: [.v5]
 )

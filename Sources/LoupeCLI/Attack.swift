@@ -64,9 +64,10 @@ struct Attack: ParsableCommand {
             let (example, original, adversarial) = try AdversarialExample.make(image, model: model, settings: settings) {
                 note($0, quiet: output.quiet)
             }
-            let result = try AttackReport.write(example, original: original, adversarial: adversarial, labels: model.preset.labels,
-                                                to: folder, command: OutputOptions.commandLine)
-            if output.json { try printJSON(result.brief) } else if !output.quiet { print(example.headline) }
+            return try AttackReport.write(example, original: original, adversarial: adversarial, labels: model.preset.labels,
+                                          to: folder, command: OutputOptions.commandLine)
+        } show: { result in
+            if output.json { try printJSON(result.brief) } else if !output.quiet { print(result.example.headline) }
         }
     }
 }

@@ -94,9 +94,10 @@ struct AttributeCommand: ParsableCommand {
                 bar.update(done)
             }
         }
-        let line = try withRunFolder("attribute", output) {
+        try withRunFolder("attribute", output) {
             try AttributionReport.write(attribution, to: $0, command: OutputOptions.commandLine)
+        } show: { line in
+            if output.json { try printJSON(line) }
         }
-        if output.json { try printJSON(line) }
     }
 }

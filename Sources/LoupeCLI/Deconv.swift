@@ -50,7 +50,10 @@ struct DeconvCommand: ParsableCommand {
             bar = bar ?? ProgressBar("deconv", total: total, quiet: output.quiet)
             bar?.update(done)
         }
-        let line = try withRunFolder("deconv", output) { try DeconvReport.write(lab, to: $0, command: OutputOptions.commandLine) }
-        if output.json { try printJSON(line) }
+        try withRunFolder("deconv", output) {
+            try DeconvReport.write(lab, to: $0, command: OutputOptions.commandLine)
+        } show: { line in
+            if output.json { try printJSON(line) }
+        }
     }
 }

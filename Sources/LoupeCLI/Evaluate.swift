@@ -66,8 +66,11 @@ struct Evaluate: ParsableCommand {
             bar = bar ?? ProgressBar(attack.map { "evaluate under \($0.rawValue)" } ?? "evaluate", total: total, quiet: output.quiet)
             bar?.update(done)
         }
-        try withRunFolder("evaluate", output) { try EvaluateReport.write(evaluation, to: $0, command: OutputOptions.commandLine) }
-        if output.json { try printJSON(evaluation.result.brief) } else { print(evaluation.summary) }
+        try withRunFolder("evaluate", output) {
+            try EvaluateReport.write(evaluation, to: $0, command: OutputOptions.commandLine)
+        } show: {
+            if output.json { try printJSON(evaluation.result.brief) } else { print(evaluation.summary) }
+        }
     }
 }
 

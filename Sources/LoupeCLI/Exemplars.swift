@@ -48,7 +48,10 @@ struct ExemplarsCommand: ParsableCommand {
             bar = bar ?? ProgressBar("scan", total: total, quiet: output.quiet)
             bar?.update(done)
         }
-        let line = try withRunFolder("exemplars", output) { try ExemplarsReport.write(lab, to: $0, command: OutputOptions.commandLine) }
-        if output.json { try printJSON(line) }
+        try withRunFolder("exemplars", output) {
+            try ExemplarsReport.write(lab, to: $0, command: OutputOptions.commandLine)
+        } show: { line in
+            if output.json { try printJSON(line) }
+        }
     }
 }

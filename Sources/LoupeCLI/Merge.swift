@@ -32,13 +32,14 @@ struct Merge: ParsableCommand {
     func run() throws {
         let (settings, records) = try RobustnessSweep.merge(folders.map { URL(fileURLWithPath: $0) })
         let summary = try RobustnessSummary(settings: settings, records: records)
-        let run = try withRunFolder("merge", output) { folder in
+        try withRunFolder("merge", output) { folder in
             try settings.write(to: folder)
             try RecordsFile.write(records, to: folder)
             try RobustnessReport.write(summary, to: folder, command: OutputOptions.commandLine)
             return folder.url.path
+        } show: { run in
+            note("merged \(folders.count) folders, \(records.count) samples", quiet: output.quiet)
+            try report(summary, run: run, output)
         }
-        note("merged \(folders.count) folders, \(records.count) samples", quiet: output.quiet)
-        try report(summary, run: run, output)
     }
 }

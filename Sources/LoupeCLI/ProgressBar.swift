@@ -47,8 +47,10 @@ final class ProgressBar {
     }
 }
 
-/// Prints a status line to stderr unless quiet (stdout stays clean for --json).
+/// Prints a status line to stderr unless quiet (stdout stays clean for --json). What
+/// stdout holds so far goes out first, so a pipe that joins both keeps their order.
 func note(_ message: String, quiet: Bool = false) {
     guard !quiet else { return }
+    fflush(stdout)
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }

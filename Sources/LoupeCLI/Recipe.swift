@@ -153,11 +153,11 @@ struct Recipe {
     }
 
     /// Where a step writes, inside the recipe's run folder: a folder named after the step
-    /// (`train` writes its checkpoint there as model.safetensors).
+    /// (`train` writes its checkpoint there as model.safetensors, beside its report).
     static func outputArguments(_ step: Step, in run: URL) -> [String] {
         let folder = run.appendingPathComponent(step.name)
         switch step.command {
-        case "train": return ["--out", folder.appendingPathComponent("model.safetensors").path]
+        case "train": return ["--out", folder.appendingPathComponent("model.safetensors").path, "--report", folder.path]
         default: return ["--out", folder.path]
         }
     }

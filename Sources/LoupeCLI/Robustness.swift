@@ -78,14 +78,15 @@ struct Robustness: ParsableCommand {
         sweep.batchSize = data.batchSize(default: 128)
         let bar = ProgressBar("robustness", total: settings.ids.count, quiet: output.quiet)
         let start = Date()
-        let (summary, run) = try withRunFolder("robustness", output, resumable: true) { folder in
+        try withRunFolder("robustness", output, resumable: true) { folder in
             let records = try sweep.run(into: folder, resume: resume) { done, _ in bar.update(done) }
             let summary = try RobustnessSummary(settings: settings, records: records)
             try RobustnessReport.write(summary, to: folder, command: OutputOptions.commandLine)
-            note(String(format: "%d samples in %.1f s", records.count, Date().timeIntervalSince(start)), quiet: output.quiet)
             return (summary, folder.url.path)
+        } show: { summary, run in
+            note(String(format: "%d samples in %.1f s", summary.n, Date().timeIntervalSince(start)), quiet: output.quiet)
+            try report(summary, run: run, output)
         }
-        try report(summary, run: run, output)
     }
 }
 

@@ -5,7 +5,7 @@ import LoupeReport
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a recipe: several steps into one run folder with a page linking them all.",
+        abstract: "Run a recipe: several steps into one run folder, with a page showing what each found.",
         discussion: helpText("""
         A recipe names a model, a seed and steps whose options are exactly the CLI options.
         See Recipes/README.md.
@@ -41,13 +41,15 @@ struct Run: ParsableCommand {
             guard parts.count == 2 else { throw ValidationError("--set takes NAME=VALUE, got '\(v)'") }
             (vars[parts[0]], overridden) = (parts[1], overridden.union([parts[0]]))
         }
-        var run = try RecipeRun(try Recipe.load(path: recipe, variables: vars, overridden: overridden), folder: folder, quiet: quiet)
+        var run = try RecipeRun(try Recipe.load(path: recipe, variables: vars, overridden: overridden), folder: folder, quiet: quiet,
+                                commandLine: OutputOptions.commandLine)
         if check { return print("\(recipe): \(run.plan.steps.count) steps OK") }
         try run.prepareFolder()
         for (i, step) in run.plan.steps.enumerated() {
             note("[\(i + 1)/\(run.plan.steps.count)] \(step.command) \(step.arguments.joined(separator: " "))", quiet: quiet)
             try run.execute(i)
         }
-        note("report: \(folder.appendingPathComponent("index.html").path)", quiet: quiet)
+        if !quiet { print(run.table()) }
+        notePage(folder.appendingPathComponent("index.html").path, quiet: quiet)
     }
 }

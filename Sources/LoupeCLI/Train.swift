@@ -42,7 +42,7 @@ struct Train: ParsableCommand {
     @Option(help: "Worker threads (default: all cores or LOUPE_THREADS). Results do not depend on it.")
     var threads: Int?
 
-    @Option(help: "Also write a run folder here: result.json, loss and accuracy per epoch, index.html.")
+    @Option(help: "Also write a run folder here (beside anything it holds, such as the checkpoint): result.json, loss and accuracy per epoch, index.html.")
     var report: String?
 
     @OptionGroup var printing: PrintOptions
@@ -80,12 +80,13 @@ struct Train: ParsableCommand {
             note("continue with: loupe train --resume \(result.out)", quiet: false)
             throw ExitCode(130)
         }
-        if let report {
-            try withRunFolder(try RunFolder(command: "train", out: report), quiet: printing.quiet) {
-                try TrainReport.write(result, to: $0, command: OutputOptions.commandLine)
-            }
+        guard let report else { return try printing.json ? printJSON(result) : () }
+        // The report may share its folder with the checkpoint it describes (a recipe's train step does).
+        try withRunFolder(try RunFolder(command: "train", out: report, besideOtherFiles: true), quiet: printing.quiet) {
+            try TrainReport.write(result, to: $0, command: OutputOptions.commandLine)
+        } show: {
+            if printing.json { try printJSON(result) }
         }
-        if printing.json { try printJSON(result) }
     }
 }
 

@@ -86,9 +86,10 @@ struct Visualize: ParsableCommand {
             case let .note(text): note(text, quiet: output.quiet)
             }
         }
-        let line = try withRunFolder("visualize", output) {
+        try withRunFolder("visualize", output) {
             try VisualizeReport.write(run, to: $0, command: OutputOptions.commandLine)
+        } show: { line in
+            if output.json { try printJSON(line) }
         }
-        if output.json { try printJSON(line) }
     }
 }

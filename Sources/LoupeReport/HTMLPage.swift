@@ -73,6 +73,14 @@ public struct HTMLPage {
         .muted{color:#777}.badges{list-style:none;padding:0}.badge{display:inline-block;border-radius:3px;padding:0 .4rem;color:#fff;font-size:.75rem}
         .pass .badge{background:#2e7d32}.fail .badge{background:#c62828}.fail{color:#c62828}
         .alarm{background:#c62828;color:#fff;padding:.6rem;font-weight:bold}.plot svg{max-width:100%;height:auto}
+        .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:1rem;margin:1rem 0}
+        .card{border:1px solid #ddd;border-radius:6px;overflow:hidden;display:flex;flex-direction:column}
+        .card .thumb{display:flex;align-items:center;justify-content:center;height:210px;background:#f5f5f7;color:#999}
+        .card .thumb img{max-width:100%;max-height:210px;object-fit:contain}
+        .card .body{padding:.5rem .8rem}.card h3{margin:.2rem 0;font-size:1.05rem}.card p{margin:.2rem 0}
+        .card dl{display:grid;grid-template-columns:auto 1fr;gap:.1rem .7rem;margin:.4rem 0}.card dt{color:#555}.card dd{margin:0;font-weight:600}
+        .card .verdict.pass{color:#2e7d32}.card .verdict.fail{color:#c62828;font-weight:bold}
+        .card pre.command{font-size:.75rem;white-space:pre-wrap;word-break:break-all;margin:.4rem 0 0}.card summary{color:#777;font-size:.8rem;cursor:pointer}
         </style></head><body>
         <h1>\(escape(title))</h1>
         \(body.joined(separator: "\n"))

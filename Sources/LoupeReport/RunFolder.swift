@@ -13,13 +13,18 @@ public final class RunFolder {
     public let workURL: URL
     /// Written in place, file by file, rather than staged and renamed.
     public let isResumable: Bool
+    /// Its files join those already in the destination instead of replacing the folder
+    /// (a staged run is then moved in file by file; a resumable one is written in place).
+    public let keepsOtherFiles: Bool
     private var finished = false
 
-    /// `out` is the destination, or nil for `Outputs/<timestamp>-<command>`.
-    public init(command: String, out: String?, outputsRoot: String = "Outputs") throws {
+    /// `out` is the destination, or nil for `Outputs/<timestamp>-<command>`. A finished
+    /// run replaces the destination folder, unless `besideOtherFiles`: then its files join
+    /// those already there (a training report beside the checkpoint it describes).
+    public init(command: String, out: String?, outputsRoot: String = "Outputs", besideOtherFiles: Bool = false) throws {
         let fm = FileManager.default
         url = RunFolder.destination(command: command, out: out, outputsRoot: outputsRoot)
-        isResumable = false
+        (isResumable, keepsOtherFiles) = (false, besideOtherFiles)
         let parent = url.deletingLastPathComponent()
         do {
             try fm.createDirectory(at: parent, withIntermediateDirectories: true)
@@ -38,7 +43,7 @@ public final class RunFolder {
     /// A folder written in place that may already hold an earlier, interrupted run's
     /// files; it is created when missing.
     public init(resumable url: URL) throws {
-        (self.url, workURL, isResumable) = (url, url, true)
+        (self.url, workURL, isResumable, keepsOtherFiles) = (url, url, true, true)
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {
@@ -117,6 +122,18 @@ public final class RunFolder {
         try write(try ResultJSON.encode(value), to: name)
     }
 
+    /// Writes the run's card (`card.json`), its numbers read from the result already
+    /// written (`result.json` unless named otherwise), so the two cannot disagree.
+    public func writeCard(_ card: RunCard, result name: String = "result.json") throws {
+        guard let result = read(name) else { throw ReportError.io(file(name).path, "a card needs its result written first") }
+        var card = try card.resolved(against: result)
+        if let picture = card.picture, !exists(picture) {
+            throw ReportError.io(file(picture).path, "the card's picture was not written")
+        }
+        card.date = RunCard.now()
+        try writeResult(card, to: RunCard.fileName)
+    }
+
     /// Writes a JSON object with stable key order.
     public func writeJSON(_ value: Any, to name: String = "result.json") throws {
         let data = try JSONSerialization.data(
@@ -134,12 +151,33 @@ public final class RunFolder {
             return
         }
         let fm = FileManager.default
-        if fm.fileExists(atPath: url.path) { try? fm.removeItem(at: url) }
-        do { try fm.moveItem(at: workURL, to: url) } catch {
-            throw ReportError.io(url.path, "cannot move the finished run into place: \(error.localizedDescription)")
+        var isFolder: ObjCBool = false
+        if keepsOtherFiles, fm.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue {
+            try moveFilesIntoPlace()
+        } else {
+            if fm.fileExists(atPath: url.path) { try? fm.removeItem(at: url) }
+            do { try fm.moveItem(at: workURL, to: url) } catch {
+                throw ReportError.io(url.path, "cannot move the finished run into place: \(error.localizedDescription)")
+            }
         }
         finished = true
         try? RunIndex.refresh(root: url.deletingLastPathComponent())
+    }
+
+    /// Renames each staged file over its namesake in the destination, the page last, so
+    /// the page never shows a picture that is not there yet.
+    private func moveFilesIntoPlace() throws {
+        let fm = FileManager.default
+        let names = ((try? fm.contentsOfDirectory(atPath: workURL.path)) ?? []).sorted { ($0 == "index.html" ? 1 : 0, $0) < ($1 == "index.html" ? 1 : 0, $1) }
+        for name in names {
+            let target = url.appendingPathComponent(name)
+            var isFolder: ObjCBool = false
+            if fm.fileExists(atPath: target.path, isDirectory: &isFolder), isFolder.boolValue { try? fm.removeItem(at: target) }
+            guard rename(workURL.appendingPathComponent(name).path, target.path) == 0 else {
+                throw ReportError.io(target.path, "cannot move into place: \(String(cString: strerror(errno)))")
+            }
+        }
+        try? fm.removeItem(at: workURL)
     }
 
     /// Drops the temporary folder of a run that failed; a resumable folder keeps what it

@@ -8,7 +8,7 @@ final class BrowserTests: XCTestCase {
     static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
     /// The DOM after load and what the browser logged.
-    func render(_ page: URL) throws -> (dom: String, log: String) {
+    static func render(_ page: URL) throws -> (dom: String, log: String) {
         guard let chromium = Self.chromium else { throw XCTSkip("chromium is not installed (make test installs it)") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: chromium)
@@ -23,7 +23,7 @@ final class BrowserTests: XCTestCase {
         return (String(decoding: dom, as: UTF8.self), String(decoding: log, as: UTF8.self))
     }
 
-    func consoleMessages(_ log: String) -> [String] {
+    static func consoleMessages(_ log: String) -> [String] {
         log.split(separator: "\n").filter { $0.contains(":CONSOLE") }.map(String.init)
     }
 
@@ -33,10 +33,10 @@ final class BrowserTests: XCTestCase {
         let run = try LoupeBinary.run(["visualize", "--objective", "blocks.3:1", "--channels", "0-1", "--steps", "4", "--size", "32",
                                        "--snapshots", "2", "--quiet", "--out", out.path])
         XCTAssertEqual(run.status, 0, run.stderr)
-        let (dom, log) = try render(out.appendingPathComponent("index.html"))
+        let (dom, log) = try Self.render(out.appendingPathComponent("index.html"))
         XCTAssertTrue(dom.contains("data-loupe-check=\"ok\""), "self-check did not pass: \(dom.prefix(400))")
         XCTAssertTrue(dom.contains("<svg"), "the objective plot is missing")
-        XCTAssertEqual(consoleMessages(log), [])
+        XCTAssertEqual(Self.consoleMessages(log), [])
     }
 
     /// The check can fail: a page whose image is missing is reported broken.
@@ -46,7 +46,7 @@ final class BrowserTests: XCTestCase {
         let run = try LoupeBinary.run(["visualize", "--objective", "blocks.3:1", "--steps", "2", "--size", "32", "--quiet", "--out", out.path])
         XCTAssertEqual(run.status, 0, run.stderr)
         try FileManager.default.removeItem(at: out.appendingPathComponent("unit-00.png"))
-        let (dom, _) = try render(out.appendingPathComponent("index.html"))
+        let (dom, _) = try Self.render(out.appendingPathComponent("index.html"))
         XCTAssertTrue(dom.contains("data-loupe-check=\"broken: unit-00.png\""), String(dom.prefix(400)))
     }
 }

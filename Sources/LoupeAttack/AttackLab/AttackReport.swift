@@ -5,16 +5,19 @@ import LoupeReport
 import LoupeTensor
 
 /// The run folder of `loupe attack`: the original, adversarial and amplified perturbation
-/// images, the probability and loss trajectories, result.json and index.html.
+/// images (and the three side by side for the card), the probability and loss
+/// trajectories, result.json, card.json and index.html.
 public enum AttackReport {
     /// Writes the report; `labels` name the classes in plots and prose.
     @discardableResult
     public static func write(
         _ example: AdversarialExample, original: Tensor, adversarial: Tensor, labels: [String], to folder: RunFolder, command: String
     ) throws -> AttackResult {
-        try folder.write(Data(try Image.images(from: original)[0].pngData()), to: "original.png")
-        try folder.write(Data(try Image.images(from: adversarial)[0].pngData()), to: "adversarial.png")
-        try folder.write(Data(try amplified(adversarial, original).pngData()), to: "perturbation.png")
+        let triple = [try Image.images(from: original)[0], try Image.images(from: adversarial)[0], try amplified(adversarial, original)]
+        for (image, name) in zip(triple, ["original.png", "adversarial.png", "perturbation.png"]) {
+            try folder.write(Data(try image.pngData()), to: name)
+        }
+        try folder.write(Data(try ImageGrid.make(triple, columns: 3, cell: max(original.shape.last ?? 0, 112)).pngData()), to: "triple.png")
         let probabilityPlot = trajectoryPlot(example, labels: labels)
         try folder.write(probabilityPlot.render(), to: "trajectory.svg")
         let result = AttackResult(
@@ -22,6 +25,7 @@ public enum AttackReport {
                          adversarial: folder.finalPath("adversarial.png"), perturbation: folder.finalPath("perturbation.png")),
             command: command, example: example)
         try folder.writeResult(result)
+        try folder.writeCard(card(example, labels: labels, command: command))
         try folder.write(page(example, labels: labels, plot: probabilityPlot, pixelated: (original.shape.last ?? 0) < 64,
                               command: command), to: "index.html")
         return result

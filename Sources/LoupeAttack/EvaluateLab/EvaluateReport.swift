@@ -3,14 +3,15 @@ import LoupeData
 import LoupeReport
 import LoupeTensor
 
-/// The run folder of `loupe evaluate`: result.json, confusion.png, misclassified.png and
-/// index.html with the confusion matrix and per-class accuracy.
+/// The run folder of `loupe evaluate`: result.json, confusion.png, misclassified.png,
+/// card.json and index.html with the confusion matrix and per-class accuracy.
 public enum EvaluateReport {
     public static func write(_ evaluation: ModelEvaluation, to folder: RunFolder, command: String) throws {
         var result = evaluation.result
         result.command = command
         try folder.writeResult(result)
         try folder.write(Data(try ConfusionMatrixPicture.heatMap(result.confusion).pngData()), to: "confusion.png")
+        try folder.writeCard(card(result, command: command))
         let mistakes = evaluation.mistakes
         if !mistakes.isEmpty {
             let images = try Image.images(from: try Tensor.concat(mistakes.map(\.image), axis: 0))

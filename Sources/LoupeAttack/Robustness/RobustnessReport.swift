@@ -1,14 +1,16 @@
 import Foundation
 import LoupeReport
 
-/// The files of a robustness report: result.json, accuracy.svg and index.html, written
+/// The files of a robustness report: result.json, accuracy.svg, card.json and index.html, written
 /// into the sweep's folder beside its records (a resumable folder replaces each file
 /// atomically, so a finished sweep never shows a half-written page).
 public enum RobustnessReport {
     public static func write(_ summary: RobustnessSummary, to folder: RunFolder, command: String) throws {
-        try folder.writeResult(summary.result(run: folder.url.path))
+        let result = summary.result(run: folder.url.path)
+        try folder.writeResult(result)
         let plot = accuracyPlot(summary).render()
         try folder.write(plot, to: "accuracy.svg")
+        try folder.writeCard(card(result, command: command))
         try folder.write(page(summary, command: command, plot: plot), to: "index.html")
     }
 

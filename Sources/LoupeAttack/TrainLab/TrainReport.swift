@@ -15,6 +15,7 @@ public enum TrainReport {
         let accuracy = SVGPlot(title: "Accuracy per epoch", xLabel: "epoch", yLabel: "accuracy", series: series, yRange: 0...1)
         try folder.write(loss.render(), to: "loss.svg")
         try folder.write(accuracy.render(), to: "accuracy.svg")
+        try folder.writeCard(card(result, command: command))
 
         func pct(_ v: Double?) -> String { v.map { String(format: "%.2f%%", $0 * 100) } ?? "–" }
         var page = HTMLPage(title: "Training · \(URL(fileURLWithPath: result.out).lastPathComponent)")

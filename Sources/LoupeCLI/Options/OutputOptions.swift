@@ -24,9 +24,17 @@ struct OutputOptions: ParsableArguments {
     /// The run folder the user asked for, if any.
     var folder: String? { out ?? report }
 
-    /// The command line that reproduces this run, for the report.
+    /// The command line that reproduces this run, for the report: a recipe's step is the
+    /// single command it stands for.
     static var commandLine: String {
-        (["loupe"] + CommandLine.arguments.dropFirst().map { $0.contains(" ") ? "'\($0)'" : $0 }).joined(separator: " ")
+        stepCommandLine ?? quoted(["loupe"] + CommandLine.arguments.dropFirst())
+    }
+
+    /// Set by a recipe around each of its steps.
+    @TaskLocal static var stepCommandLine: String?
+
+    static func quoted(_ arguments: [String]) -> String {
+        arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
     }
 
     func runFolder(_ command: String, resumable: Bool = false) throws -> RunFolder {
@@ -36,20 +44,34 @@ struct OutputOptions: ParsableArguments {
 
 /// Runs `body` with a fresh run folder; the folder appears only if `body` succeeds. A
 /// resumable folder is written in place and keeps what `body` wrote before failing.
+/// `show` prints what the run found once the folder is in place; the last line is where
+/// its page is.
+@discardableResult
 func withRunFolder<T>(_ command: String, _ options: OutputOptions, resumable: Bool = false,
-                      _ body: (RunFolder) throws -> T) throws -> T {
-    try withRunFolder(try options.runFolder(command, resumable: resumable), quiet: options.quiet, body)
+                      _ body: (RunFolder) throws -> T, show: (T) throws -> Void = { _ in }) throws -> T {
+    try withRunFolder(try options.runFolder(command, resumable: resumable), quiet: options.quiet, body, show: show)
 }
 
-/// Runs `body` with `run`, then moves it into place (or drops it if `body` failed).
-func withRunFolder<T>(_ run: RunFolder, quiet: Bool, _ body: (RunFolder) throws -> T) throws -> T {
+/// Runs `body` with `run`, then moves it into place (or drops it if `body` failed),
+/// lets `show` print the result and says where the page is.
+@discardableResult
+func withRunFolder<T>(_ run: RunFolder, quiet: Bool, _ body: (RunFolder) throws -> T,
+                      show: (T) throws -> Void = { _ in }) throws -> T {
+    let value: T
     do {
-        let value = try body(run)
+        value = try body(run)
         try run.finish()
-        note("report: \(run.finalPath("index.html"))", quiet: quiet)
-        return value
     } catch {
         run.discard()
         throw error
     }
+    try show(value)
+    notePage(run.finalPath("index.html"), quiet: quiet)
+    return value
+}
+
+/// The last line of every command that writes a page: where it is. On stderr, so
+/// `--json` output stays pure JSON.
+func notePage(_ path: String, quiet: Bool) {
+    note("report: \(path)", quiet: quiet)
 }

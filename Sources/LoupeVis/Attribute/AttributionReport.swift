@@ -4,7 +4,7 @@ import LoupeReport
 import LoupeTensor
 
 /// The run folder of `loupe attribute`: the input, each map over it and alone, the
-/// sanity strips, result.json and index.html.
+/// sanity strips, result.json, card.json and index.html.
 public enum AttributionReport {
     /// Writes the run and returns what `--json` prints.
     @discardableResult
@@ -15,9 +15,12 @@ public enum AttributionReport {
         let (index, className) = (result.target.index, result.target.name)
         let shown = try Render.writeInput(attribution.input, to: folder)
         var cells: [(path: String, caption: String)] = [("input.png", "input · target \(index) \(className)")]
+        var overlays: [Image] = []
         for (i, map) in attribution.maps.enumerated() {
             let entry = result.attributions[i]
-            try folder.write(Data(try Render.overlay(map, on: shown, colormap: cmap).pngData()), to: entry.image)
+            let overlay = try Render.overlay(map, on: shown, colormap: cmap)
+            try folder.write(Data(try overlay.pngData()), to: entry.image)
+            if i < methodsOnCard { overlays.append(overlay) }
             try folder.write(Data(try Render.heatmap(map, colormap: cmap).pngData()), to: entry.mapImage)
             try folder.write(try NPY.encode(map.values, shape: entry.raw.shape), to: entry.raw.file)
             var caption = map.method + (map.layer.map { " @ \($0)" } ?? "")
@@ -44,6 +47,10 @@ public enum AttributionReport {
             result.sanity?[i].image = folder.finalPath(name)
         }
         try folder.writeResult(result)
+        // The card's picture: the maps over the image side by side, small images (28 px) enlarged.
+        let side = overlays.count == 1 ? max(shown.width, shown.height, 112) : 160
+        try folder.write(Data(try ImageGrid.make(overlays, columns: max(overlays.count, 1), cell: side).pngData()), to: "overlays.png")
+        try folder.writeCard(card(result, picture: "overlays.png", command: command))
 
         var page = HTMLPage(title: "Attribution · \(result.model) · \(className)")
         page.paragraph("Maps of which pixels drove the logit of class \(index) (\(className)). Magnitude maps use "

@@ -3,7 +3,8 @@ import LoupeData
 import LoupeReport
 
 /// The run folder of `loupe deconv`: the input, each reconstruction, with --keep unit
-/// each beside the image cropped to the unit's field, result.json and index.html.
+/// each beside the image cropped to the unit's field, a sheet of them for the card,
+/// result.json, card.json and index.html.
 public enum DeconvReport {
     /// Writes the run and returns what `--json` prints.
     @discardableResult
@@ -12,10 +13,14 @@ public enum DeconvReport {
         result.command = command
         let shown = try Render.writeInput(lab.input, to: folder)
         var cells: [(path: String, caption: String)] = [("input.png", "input")]
+        var sheet: [Image] = []
         for (i, rec) in lab.reconstructions.enumerated() {
             let entry = result.reconstructions[i]
             let picture = try Render.reconstruction(rec.pixels)
             try folder.write(Data(try picture.pngData()), to: entry.image)
+            // The card's sheet: a row per channel, the input then each rule's reconstruction.
+            if i % result.rules.count == 0 && i / result.rules.count < channelsOnCard { sheet.append(shown) }
+            if i / result.rules.count < channelsOnCard { sheet.append(picture) }
             var caption = "\(entry.rule.rawValue) · ch \(rec.channel) · a=\(String(format: "%.3g", rec.activation))"
             if let unit = rec.unit { caption += " @(\(unit.x),\(unit.y))" }
             cells.append((entry.image, caption))
@@ -29,6 +34,8 @@ public enum DeconvReport {
             result.maps[i].image = folder.finalPath(entry.image)
         }
         try folder.writeResult(result)
+        try folder.write(Data(try ImageGrid.make(sheet, columns: result.rules.count + 1, cell: 112).pngData()), to: "reconstructions.png")
+        try folder.writeCard(card(result, command: command))
         var page = HTMLPage(title: "DeconvNet · \(result.model) · \(result.layer)")
         page.paragraph("Each reconstruction keeps one channel's " + (result.keep == .unit ? "strongest unit" : "whole map")
                        + " at \(result.layer), zeros the rest of the layer and runs the backward pass to the pixels. "

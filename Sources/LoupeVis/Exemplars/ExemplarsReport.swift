@@ -3,8 +3,8 @@ import LoupeData
 import LoupeReport
 
 /// The run folder of `loupe exemplars`, Zeiler & Fergus's figure: each top image and its
-/// reconstruction, both also cropped and paired, the grids of all crops, result.json and
-/// index.html.
+/// reconstruction, both also cropped and paired, the grids of all crops, result.json,
+/// card.json and index.html.
 public enum ExemplarsReport {
     /// Writes the run and returns what `--json` prints.
     @discardableResult
@@ -33,6 +33,7 @@ public enum ExemplarsReport {
         try folder.write(Data(try ImageGrid.make(recons, columns: columns, cell: cell).pngData()), to: "reconstructions.png")
         try folder.write(Data(try ImageGrid.make(patches, columns: columns, cell: cell).pngData()), to: "patches.png")
         try folder.writeResult(result)
+        try folder.writeCard(card(result, command: command))
 
         var page = HTMLPage(title: "Top-\(result.k) exemplars · \(result.model) · \(result.layer) channel \(result.channel)")
         page.paragraph("The \(lab.exemplars.count) images of \(result.data) where the channel's strongest unit fires hardest. "

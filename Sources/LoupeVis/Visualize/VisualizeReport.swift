@@ -4,7 +4,7 @@ import LoupeReport
 import LoupeTensor
 
 /// The run folder of `loupe visualize`: one PNG per unit (RGBA with alpha), the contact
-/// sheet, snapshots, the objective curves, result.json and index.html.
+/// sheet, snapshots, the objective curves, result.json, card.json and index.html.
 public enum VisualizeReport {
     /// Writes the run and returns what `--json` prints.
     @discardableResult
@@ -36,6 +36,7 @@ public enum VisualizeReport {
             try folder.write(Data(try sheet.pngData()), to: "snapshot-\(step).png")
         }
         try folder.writeResult(result)
+        try folder.writeCard(card(result, labels: run.labels, command: command))
 
         var page = HTMLPage(title: "Feature visualization · \(result.model) · \(settings.objectives.joined(separator: ", "))")
         page.paragraph("Each image was optimized to maximize its objective. The activation ratio compares the "
