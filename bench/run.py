@@ -134,6 +134,7 @@ def main():
                 if side == "loupe":
                     flops[n] = w["gflops"] * w["loupe_ms"] / 1000  # GFLOP per run
                     images[n], notes[n] = w.get("images"), w.get("note")
+                    kernels = out.get("kernel_variant")
                 print(f"  {n:<10} {side:<8} min {min(w['times_ms']):10.1f} ms", file=sys.stderr)
     loads.append(load())
 
@@ -166,7 +167,7 @@ def main():
                 entry["pytorch_images_per_s"] = round(images[n] / (pmin / 1000), 1)
         workloads.append(entry)
 
-    result = {"machine": machine(args.python, tv) | {"load": loads, "rounds": args.rounds,
+    result = {"machine": machine(args.python, tv) | {"load": loads, "rounds": args.rounds, "kernel_variant": kernels,
                                                        "pytorch_omp_wait_policy":
                                                            None if args.pytorch_omp_default else "PASSIVE",
                                                        "date": time.strftime("%Y-%m-%d %H:%M")},

@@ -13,12 +13,12 @@ public struct KernelBenchReport: Sendable {
     public let sgemmGFLOPS: Double
     public let kernels: [Entry]
 
-    /// `{"sgemm_gflops": G, "kernels": [{"name": …, "gflops": x, "fraction_of_sgemm": f}]}`
+    /// `{"sgemm_gflops": G, "kernel_variant": "avx512", "kernels": [{"name": …, "gflops": x, "fraction_of_sgemm": f}]}`
     public var json: String {
         let entries = kernels.map {
             "{\"name\": \"\($0.name)\", \"gflops\": \(fmt($0.gflops, 2)), \"fraction_of_sgemm\": \(fmt($0.fractionOfSGEMM, 3))}"
         }
-        return "{\"sgemm_gflops\": \(fmt(sgemmGFLOPS, 2)), \"kernels\": [\(entries.joined(separator: ", "))]}"
+        return "{\"sgemm_gflops\": \(fmt(sgemmGFLOPS, 2)), \"kernel_variant\": \"\(KernelPolicy.current.kernels.rawValue)\", \"kernels\": [\(entries.joined(separator: ", "))]}"
     }
 
     public var table: String {
