@@ -2,9 +2,10 @@ import Foundation
 import LoupeNN
 import XCTest
 
-/// The shipped binary on an x86-64 CPU without AVX2, FMA or AVX-512 (a Nehalem, emulated
-/// by qemu-user): it must start, pick the baseline kernels, and classify a photo as it does
-/// natively with those kernels. Skipped where qemu-user is not installed.
+/// The shipped binary on older x86-64 CPUs emulated by qemu-user: on a Nehalem (no AVX at
+/// all) it must start, pick the baseline kernels and classify a photo as it does natively
+/// with those kernels; on a Haswell it must pick the AVX2 copy. Skipped where qemu-user is
+/// not installed.
 final class BaselineCPUTests: XCTestCase {
     private func qemu() throws -> String {
         #if !arch(x86_64)
@@ -48,6 +49,15 @@ final class BaselineCPUTests: XCTestCase {
         XCTAssertEqual(forced.status, 2, forced.stderr)
         XCTAssertEqual(forced.stderr.split(separator: "\n").count, 1, forced.stderr)
         XCTAssertTrue(forced.stderr.contains("cannot run the avx2 kernels"), forced.stderr)
+    }
+
+    /// A Haswell (AVX2 and FMA, no AVX-512) gets the AVX2 copy: the choice follows CPUID.
+    func testVersionOnAHaswellSaysAVX2() throws {
+        let qemu = try qemu()
+        let r = try run(qemu, ["-cpu", "Haswell", LoupeBinary.path, "--version"])
+        if r.stderr.contains("avx2") { throw XCTSkip("this qemu cannot emulate AVX2: \(r.stderr)") }
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("kernels: avx2"), r.stdout)
     }
 
     /// EfficientNet-Lite0 on coffee.png: depthwise convs, im2col and pointwise GEMMs, fused

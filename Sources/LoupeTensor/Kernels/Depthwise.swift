@@ -1,8 +1,8 @@
 import CLoupeKernels
 
 /// Direct depthwise convolution (one filter per channel), vectorised 8 or 16 outputs at a
-/// time along the width (CLoupeKernels). A GEMM has nothing to gain here (each output needs only kh·kw
-/// products) so the work is memory-bound and im2col would only multiply the traffic.
+/// time along the width (CLoupeKernels). A GEMM has nothing to gain here (each output needs
+/// only kh·kw products) so the work is memory-bound and im2col would only multiply the traffic.
 ///
 /// Each input plane is first copied into a zero-padded scratch image split by column
 /// phase modulo the stride: padded column c lives in phase c mod s at index c / s. Then
