@@ -514,22 +514,26 @@ static void K(bias_clamp)(const float *src, float *dst, ptrdiff_t count, float b
     }
 }
 
+// One loop per rule, so the rule is not tested per vector.
+#define RECTIFIER_LOOP(KEEP, KEEP1)                                          \
+    for (; j + W <= count; j += W) {                                         \
+        VF v = K(ld)(y + j), d = K(ld)(g + j);                               \
+        (void)v;                                                             \
+        K(st)(dx + j, K(sel)(KEEP, d, zero));                                \
+    }                                                                        \
+    for (; j < count; j++) dx[j] = (KEEP1) ? g[j] : 0;
+
 static void K(rectifier_gradient)(const float *y, const float *g, float *dx, ptrdiff_t count, float upperf,
                                   int rule) {
     VF zero = K(splat)(0), top = K(splat)(upperf);
     ptrdiff_t j = 0;
-    for (; j + W <= count; j += W) {
-        VF v = K(ld)(y + j), d = K(ld)(g + j);
-        VI keep = rule == 1 ? (d > zero) : ((v > zero) & (v < top));
-        if (rule == 2) keep &= d > zero;
-        K(st)(dx + j, K(sel)(keep, d, zero));
-    }
-    for (; j < count; j++) {
-        int inside = y[j] > 0 && y[j] < upperf, positive = g[j] > 0;
-        int keep = rule == 0 ? inside : rule == 1 ? positive : inside && positive;
-        dx[j] = keep ? g[j] : 0;
+    switch (rule) {
+    case 0: RECTIFIER_LOOP((v > zero) & (v < top), y[j] > 0 && y[j] < upperf) break;
+    case 1: RECTIFIER_LOOP(d > zero, g[j] > 0) break;
+    default: RECTIFIER_LOOP((v > zero) & (v < top) & (d > zero), y[j] > 0 && y[j] < upperf && g[j] > 0) break;
     }
 }
+#undef RECTIFIER_LOOP
 
 // ---------------------------------------------------------------- im2col
 
