@@ -17,7 +17,7 @@
 typedef float K(vf) __attribute__((ext_vector_type(W)));
 typedef float K(vfu) __attribute__((ext_vector_type(W), aligned(4)));
 typedef int K(vi) __attribute__((ext_vector_type(W)));
-typedef int K(viu) __attribute__((ext_vector_type(W), aligned(4)));
+typedef uint8_t K(vb) __attribute__((ext_vector_type(W)));
 #define VF K(vf)
 #define VI K(vi)
 
@@ -483,7 +483,12 @@ static void K(max_pool_2x2)(const float *src, ptrdiff_t w, ptrdiff_t oh, ptrdiff
 #undef CONSIDER
             ptrdiff_t lanes = lk_min(W, ow - ox);
             K(st_part)(out + ox, best, lanes);
-            for (ptrdiff_t l = 0; l < lanes; l++) sw[ox + l] = (uint8_t)which[l];
+            if (lanes == W) {
+                K(vb) bytes = __builtin_convertvector(which, K(vb));  // one W-byte store
+                memcpy(sw + ox, &bytes, W);
+            } else {
+                for (ptrdiff_t l = 0; l < lanes; l++) sw[ox + l] = (uint8_t)which[l];
+            }
         }
         for (; ox < ow; ox++) {
             ptrdiff_t i0 = 2 * ox;
