@@ -4,7 +4,7 @@ SWIFT_FLAGS := -c release
 TEST_FLAGS := $(SWIFT_FLAGS) -Xswiftc -enable-testing
 APT_PACKAGES := libopenblas-dev libfftw3-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev pkg-config dataset-fashion-mnist
 # Only the tests need a browser (they open generated reports in headless Chromium).
-TEST_APT_PACKAGES := chromium
+TEST_APT_PACKAGES := chromium qemu-user
 
 .PHONY: deps test-deps apt build test bench bench-setup assets weights photos demo doc-images recipes fuzz fuzz-ci
 
@@ -36,9 +36,19 @@ weights:
 photos:
 	@scripts/fetch-assets.sh photos
 
+# The known-value tests of Loupe's own kernels, run again under each other copy of them
+# (KernelVariant) this CPU supports; the whole suite ran under the best one.
+KERNEL_TESTS := LoupeTensorTests\.(ConvTests|ConvTransposeTests|DirectConvTests|FastPathTests|PoolTests|WinogradTests)/
+
 test: test-deps assets
 	swift build $(TEST_FLAGS) --build-tests
 	swift test $(TEST_FLAGS) --skip-build --disable-swift-testing
+	@best=$$(.build/release/loupe --version | sed -n 's/^kernels: //p'); \
+	for v in baseline avx2 avx512; do \
+		[ "$$v" != "$$best" ] && LOUPE_KERNELS=$$v .build/release/loupe --version >/dev/null 2>&1 || continue; \
+		echo "== kernel tests under LOUPE_KERNELS=$$v"; \
+		LOUPE_KERNELS=$$v swift test $(TEST_FLAGS) --skip-build --disable-swift-testing --filter '$(KERNEL_TESTS)' || exit 1; \
+	done
 
 # The demo: Recipes/quickstart.yaml on the pretrained model; prints where its report is.
 demo: deps assets

@@ -2,14 +2,11 @@
 import PackageDescription
 
 // Hot loops run on unsafe buffer pointers, so the default -O is enough; this only
-// drops exclusivity checks, which cost measurable time in the kernels. On x86-64 the
-// kernels target AVX2 + FMA (Haswell and later, every Zen): without it Swift emits SSE2
-// and each SIMD8 operation in the depthwise, activation and im2col loops runs as two.
-#if arch(x86_64)
-let fast: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked", "-target-cpu", "haswell"])]
-#else
+// drops exclusivity checks, which cost measurable time in the kernels. The Swift code is
+// built for the architecture's baseline (any x86-64 CPU runs it); the vector kernels that
+// gain from AVX2 or AVX-512 live in CLoupeKernels, compiled once per instruction set and
+// chosen at run time (KernelVariant).
 let fast: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
-#endif
 
 let package = Package(
     name: "Loupe",
@@ -49,7 +46,10 @@ let package = Package(
         // The FMA peak loops of `loupe bench kernels`, one per vector width, for LoupeBench only.
         .target(name: "CLoupeFMAPeak", path: "Sources/CLoupeFMAPeak"),
 
-        .target(name: "LoupeTensor", dependencies: ["CBLAS", "CFFTW", "CLoupeCPU"], swiftSettings: fast),
+        // Loupe's own vector kernels, one copy per instruction set (baseline, AVX2, AVX-512).
+        .target(name: "CLoupeKernels", path: "Sources/CLoupeKernels"),
+
+        .target(name: "LoupeTensor", dependencies: ["CBLAS", "CFFTW", "CLoupeCPU", "CLoupeKernels"], swiftSettings: fast),
         .target(name: "LoupeData", dependencies: ["LoupeTensor", "CPNG", "CJPEG", "CJPEGShim", "CLoupeZlib"],
                 swiftSettings: fast),
         .target(name: "LoupeNN", dependencies: ["LoupeTensor", "LoupeData", "Yams", "ZIPFoundation"],

@@ -118,15 +118,15 @@ def main():
     times = {n: {"loupe": [], "pytorch": []} for n in names}
     rss = {n: {"loupe": 0.0, "pytorch": 0.0} for n in names}
     flops, images, notes, loads = {}, {}, {}, []
-    peak, loupe_machine = None, {}
+    peak, loupe_machine, kernels = None, {}, None
     for r in range(args.rounds):
         loads.append(load())
         print(f"round {r + 1}/{args.rounds}  load {loads[-1].get('loadavg_1m', '?')}", file=sys.stderr)
         # `--only sgemm` matches no conv kernel: SGEMM and the FMA peak alone.
-        kernels, _ = run_json([args.loupe, "bench", "kernels", "--json", "--only", "sgemm", "--repetitions", "3"])
-        loupe_machine = kernels["machine"]
-        if peak is None or kernels["fma_peak"]["gflops"] > peak["gflops"]:
-            peak = kernels["fma_peak"]
+        kernel_bench, _ = run_json([args.loupe, "bench", "kernels", "--json", "--only", "sgemm", "--repetitions", "3"])
+        loupe_machine = kernel_bench["machine"]
+        if peak is None or kernel_bench["fma_peak"]["gflops"] > peak["gflops"]:
+            peak = kernel_bench["fma_peak"]
         print(f"  {'FMA peak':<10} {'loupe':<8} {peak['gflops']:10.1f} GFLOP/s ({peak['isa']}, "
               f"{peak['flops_per_cycle_per_thread']:.1f} flops/cycle/thread at {peak['clock_ghz']:.2f} GHz)", file=sys.stderr)
         for n in names:
@@ -145,6 +145,7 @@ def main():
                 if side == "loupe":
                     flops[n] = w["gflops"] * w["loupe_ms"] / 1000  # GFLOP per run
                     images[n], notes[n] = w.get("images"), w.get("note")
+                    kernels = out.get("kernel_variant")
                 print(f"  {n:<10} {side:<8} min {min(w['times_ms']):10.1f} ms", file=sys.stderr)
     loads.append(load())
 
@@ -179,6 +180,7 @@ def main():
         workloads.append(entry)
 
     result = {"machine": machine(args.python, tv) | loupe_machine | {"fma_peak": peak, "load": loads, "rounds": args.rounds,
+                                                       "kernel_variant": kernels,
                                                        "pytorch_omp_wait_policy":
                                                            None if args.pytorch_omp_default else "PASSIVE",
                                                        "date": time.strftime("%Y-%m-%d %H:%M")},

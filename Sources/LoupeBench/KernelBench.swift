@@ -19,7 +19,7 @@ public struct KernelBenchReport: Sendable {
 
     public var peakGFLOPS: Double { peak.gflops }
 
-    /// `{"sgemm_gflops": G, "sgemm_fraction_of_peak": f, "fma_peak": {…}, "machine": {…},
+    /// `{"sgemm_gflops": G, "sgemm_fraction_of_peak": f, "fma_peak": {…}, "machine": {…}, "kernel_variant": "avx512",
     /// "kernels": [{"name": …, "gflops": x, "fraction_of_sgemm": f, "fraction_of_peak": p}]}`
     public var json: String {
         let entries = kernels.map {
@@ -29,6 +29,7 @@ public struct KernelBenchReport: Sendable {
         return "{\"sgemm_gflops\": \(fmt(sgemmGFLOPS, 2)), \"sgemm_fraction_of_peak\": \(fmt(sgemmGFLOPS / peak.gflops, 3)), "
             + "\"fma_peak\": \(peak.json), "
             + "\"machine\": \(BenchMachine.json), "
+            + "\"kernel_variant\": \"\(KernelPolicy.current.kernels.rawValue)\", "
             + "\"kernels\": [\(entries.joined(separator: ", "))]}"
     }
 

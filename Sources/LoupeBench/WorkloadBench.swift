@@ -241,7 +241,7 @@ public enum WorkloadBench {
 
     // MARK: - Output
 
-    /// `{"threads": T, "machine": {…}, "workloads": [{"name", "loupe_ms", "median_ms", "times_ms", "gflops",
+    /// `{"threads": T, "machine": {…}, "kernel_variant": "avx512", "workloads": [{"name", "loupe_ms", "median_ms", "times_ms", "gflops",
     /// "fraction_of_sgemm", "peak_rss_mb", "images", "note"}]}`; the fraction is against
     /// W0_sgemm when it ran in the same process, else null.
     public static func json(_ results: [Result], threads: Int) -> String {
@@ -259,7 +259,8 @@ public enum WorkloadBench {
             fields.append("\"note\": " + (r.note.map { "\"\($0)\"" } ?? "null"))
             return "{" + fields.joined(separator: ", ") + "}"
         }
-        return "{\"threads\": \(threads), \"machine\": \(BenchMachine.json), \"workloads\": [\(entries.joined(separator: ", "))]}"
+        return "{\"threads\": \(threads), \"machine\": \(BenchMachine.json), "
+            + "\"kernel_variant\": \"\(KernelPolicy.current.kernels.rawValue)\", \"workloads\": [\(entries.joined(separator: ", "))]}"
     }
 
     public static func table(_ results: [Result]) -> String {

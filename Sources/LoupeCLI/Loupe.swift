@@ -30,7 +30,7 @@ public struct Loupe: ParsableCommand {
               loupe layers efficientnet-lite0
               loupe bench kernels --json
             """),
-            version: versionText,
+            version: versionText(),
             subcommands: subcommands
         )
     }
@@ -38,15 +38,26 @@ public struct Loupe: ParsableCommand {
     public init() {}
 
     /// `loupe --version`: the release, then one line per fact about what runs here.
-    static var versionText: String {
-        [version, "BLAS: \(BLASStatus.current)", "CPU: \(CPUInfo.current.summary); \(CPUInfo.current.features.names.joined(separator: " "))"]
-            .joined(separator: "\n")
+    static func versionText(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        [version,
+         "BLAS: \(BLASStatus.current)",
+         "kernels: " + ((try? KernelPolicy.kernelVariant(environment: environment))?.rawValue ?? "invalid LOUPE_KERNELS"),
+         "CPU: \(CPUInfo.current.summary); \(CPUInfo.current.features.names.joined(separator: " "))",
+        ].joined(separator: "\n")
     }
 
     /// Runs the command line with `root` as the root command. User errors print one line
     /// and exit 2; `--help` and `--version` exit 0. Nothing a user types makes the process crash.
     public static func runMain<Root: ParsableCommand>(_ root: Root.Type, _ arguments: [String]? = nil) -> Never {
         BLASStartup.apply()  // before any BLAS call; may re-execute the process
+        let environment = ProcessInfo.processInfo.environment
+        let policy: KernelPolicy
+        do {
+            policy = try KernelPolicy(environment: environment)
+        } catch {
+            FileHandle.standardError.write(Data("loupe: error: \(error)\n".utf8))
+            Foundation.exit(2)
+        }
         let command: ParsableCommand
         do {
             command = try root.parseAsRoot(negativeValuesAttached(arguments ?? Array(CommandLine.arguments.dropFirst())))
@@ -58,7 +69,7 @@ public struct Loupe: ParsableCommand {
         }
         AllocatorTuning.apply()
         do {
-            try execute(command, under: KernelPolicy(environment: ProcessInfo.processInfo.environment))
+            try execute(command, under: policy)
             Foundation.exit(0)
         } catch {
             // ArgumentParser's own signals (help, clean exits, validation) keep their wording;
@@ -88,11 +99,23 @@ protocol KernelPolicyOptions {
 
 extension KernelPolicy {
     /// The defaults, changed by `LOUPE_WINOGRAD=0` and `LOUPE_DIRECT_CONV=0` (to measure
-    /// what those kernels save against im2col + GEMM) and `LOUPE_THREADS=N` (a positive
-    /// worker count; anything else keeps one per core).
-    init(environment: [String: String]) {
+    /// what those kernels save against im2col + GEMM), `LOUPE_THREADS=N` (a positive
+    /// worker count; anything else keeps one per core) and `LOUPE_KERNELS` (see
+    /// `kernelVariant(environment:)`).
+    init(environment: [String: String]) throws {
         self.init(winograd: environment["LOUPE_WINOGRAD"] != "0", directConv: environment["LOUPE_DIRECT_CONV"] != "0",
-                  threads: environment["LOUPE_THREADS"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil })
+                  threads: environment["LOUPE_THREADS"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil },
+                  kernels: try Self.kernelVariant(environment: environment))
+    }
+
+    /// `LOUPE_KERNELS=auto|avx512|avx2|baseline`: which copy of Loupe's own kernels runs (the
+    /// best this CPU supports when unset or `auto`); a name this CPU cannot run is an error.
+    static func kernelVariant(environment: [String: String]) throws -> KernelVariant {
+        do {
+            return try KernelVariant(choice: environment["LOUPE_KERNELS"] ?? "auto")
+        } catch {
+            throw ValidationError("LOUPE_KERNELS: \(error)")
+        }
     }
 }
 

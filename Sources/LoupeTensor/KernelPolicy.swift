@@ -15,6 +15,9 @@ public struct KernelPolicy: Sendable {
     public var directConv = true
     /// conv → batch norm pairs fold into one conv at inference with frozen parameters.
     public var foldBatchNorm = true
+    /// Which compiled copy of Loupe's own kernels runs: the best this CPU supports unless
+    /// forced (to compare variants, or to measure one).
+    public var kernels = KernelVariant.best
     /// Worker threads for Loupe's kernels (at least 1). Results do not depend on it.
     public var threads: Int {
         get { workers }
@@ -30,8 +33,9 @@ public struct KernelPolicy: Sendable {
 
     public init(
         winograd: Bool = true, directConv: Bool = true, foldBatchNorm: Bool = true, threads: Int? = nil,
-        counter: KernelCounter? = nil
+        kernels: KernelVariant = .best, counter: KernelCounter? = nil
     ) {
+        self.kernels = kernels
         self.winograd = winograd
         self.directConv = directConv
         self.foldBatchNorm = foldBatchNorm

@@ -1,5 +1,6 @@
 import Foundation
 import LoupeNN
+import LoupeTensor
 import XCTest
 
 /// Runs the built `loupe` binary as a user would: exit codes, stdout and stderr.
@@ -39,6 +40,31 @@ final class CLITests: XCTestCase {
         let version = try LoupeBinary.run(["--version"])
         XCTAssertEqual(version.status, 0)
         XCTAssertFalse(version.stdout.isEmpty)
+    }
+
+    /// `--version` and the bench JSON name the kernel variant that runs; LOUPE_KERNELS forces
+    /// one, and a name that does not exist or that this CPU cannot run is a one-line error.
+    func testKernelVariantIsShownAndCanBeForced() throws {
+        let best = try LoupeBinary.run(["--version"])
+        XCTAssertEqual(best.status, 0, best.stderr)
+        XCTAssertTrue(best.stdout.contains("kernels: \(KernelVariant.best.rawValue)\n"), best.stdout)
+        for variant in KernelVariant.supported {
+            let r = try LoupeBinary.run(["--version"], environment: ["LOUPE_KERNELS": variant.rawValue])
+            XCTAssertTrue(r.stdout.contains("kernels: \(variant.rawValue)\n"), r.stdout)
+        }
+        let bench = try LoupeBinary.run(["bench", "workloads", "--only", "W0_sgemm", "--repetitions", "1", "--json"],
+                                        environment: ["LOUPE_KERNELS": "baseline"])
+        XCTAssertEqual(bench.status, 0, bench.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(bench.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual(json?["kernel_variant"] as? String, "baseline")
+        var refused = ["sse9"]
+        refused += KernelVariant.allCases.filter { !$0.isSupported }.map(\.rawValue)
+        for name in refused {
+            let r = try LoupeBinary.run(["--version"], environment: ["LOUPE_KERNELS": name])
+            XCTAssertEqual(r.status, 2)
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            XCTAssertTrue(r.stderr.hasPrefix("loupe: error: LOUPE_KERNELS: "), r.stderr)
+        }
     }
 
     func testUserErrorsExitTwoWithOneLine() throws {

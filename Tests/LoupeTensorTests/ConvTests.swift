@@ -6,6 +6,9 @@ import XCTest
 /// gradients over the paths the kernels take (im2col, pointwise GEMM, depthwise SIMD,
 /// gather-form and scatter-form input gradients, batch-parallel and single-unit).
 final class ConvTests: XCTestCase {
+    /// Under the kernel variant `make test` asks for (the best by default).
+    override func invokeTest() { withTestedKernelVariant { super.invokeTest() } }
+
     func testHandComputedConv() throws {
         let x = try Tensor(shape: [1, 1, 3, 3], scalars: [1, 2, 3, 4, 5, 6, 7, 8, 9])
         let w = try Tensor(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4])

@@ -3,6 +3,9 @@ import LoupeTesting
 import XCTest
 
 final class ConvTransposeTests: XCTestCase {
+    /// Under the kernel variant `make test` asks for (the best by default).
+    override func invokeTest() { withTestedKernelVariant { super.invokeTest() } }
+
     func testHandComputed() throws {
         let x = try Tensor(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4])
         let ones = try Tensor.ones([1, 1, 2, 2])

@@ -7,6 +7,9 @@ import XCTest
 /// Checked against the naive loops of ConvReference: the forward against the definition,
 /// the input gradient against the transposed conv by its scatter definition.
 final class DirectConvTests: XCTestCase {
+    /// Under the kernel variant `make test` asks for (the best by default).
+    override func invokeTest() { withTestedKernelVariant { super.invokeTest() } }
+
     static let configs = [
         // fashion-cnn's first layer, and an RGB first layer with odd sizes and wide rows
         // (two 8-column vectors per pass, tails of 1..15 columns).

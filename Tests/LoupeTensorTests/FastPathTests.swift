@@ -5,6 +5,9 @@ import XCTest
 /// The specialised kernels behind EfficientNet's speed, each against loops written
 /// straight from the definitions.
 final class FastPathTests: XCTestCase {
+    /// Under the kernel variant `make test` asks for (the best by default).
+    override func invokeTest() { withTestedKernelVariant { super.invokeTest() } }
+
     /// dx[n, c, iy, ix] = Σ w[c, ky, kx]·g[n, c, oy, ox] over oy·s − pt + ky = iy, ox·s − pl + kx = ix.
     func naiveDepthwiseInputGradient(_ g: Tensor, _ w: Tensor, input: [Int], stride s: Int, padding p: Padding2D) -> [Float] {
         let (n, c, h, wd) = (input[0], input[1], input[2], input[3])

@@ -5,6 +5,9 @@ import XCTest
 /// Max, average, adaptive and global pooling: switches, PyTorch's window and
 /// divisor rules against naive references, and finite-difference gradients.
 final class PoolTests: XCTestCase {
+    /// Under the kernel variant `make test` asks for (the best by default).
+    override func invokeTest() { withTestedKernelVariant { super.invokeTest() } }
+
     /// A random permutation of 0, 0.05, 0.10, …: distinct values ≥ 0.05 apart, so a
     /// finite difference of ±0.01 never changes which element wins a max window.
     func distinctValues(_ shape: [Int], seed: UInt64) throws -> Tensor {

@@ -6,9 +6,9 @@ import XCTest
 /// gradient) against the naive loops of ConvReference.swift, which share nothing with it.
 final class WinogradTests: XCTestCase {
     /// Every test runs with the channel threshold lowered to 1, so that small, fast shapes
-    /// take the path.
+    /// take the path, under the kernel variant `make test` asks for (the best by default).
     override func invokeTest() {
-        withKernelPolicy({ $0.winogradTuning.minChannels = 1 }) { super.invokeTest() }
+        withKernelPolicy({ $0.winogradTuning.minChannels = 1 }) { withTestedKernelVariant { super.invokeTest() } }
     }
 
     /// The smallest blocks the sizing allows.

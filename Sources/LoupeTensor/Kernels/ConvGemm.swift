@@ -14,6 +14,8 @@
 /// in im2col row order. conv2d's weight [Cout, Cin/g, kh, kw] is that matrix with M = Cout/g;
 /// convTranspose2d's [Cin, Cout/g, kh, kw] is it with M = Cin/g.
 
+import CLoupeKernels
+
 /// Splits `n` independent indices into one contiguous chunk per worker, each with its own
 /// scratch buffer of `count` floats (allocated once per chunk, not per index).
 @inline(__always)
@@ -91,7 +93,7 @@ func convGather(
         let u = winogradWeights(w, groups: groups, outputs: m, inputs: geo.channels, flipped: false)
         defer { u.deallocate() }
         WinogradPlan(geo, batch: batch, groups: groups, m: m, tuning: policy.winogradTuning)
-            .run(x, u: u, bias: bias, into: y, clamp: clamp, threads: policy.threads)
+            .run(x, u: u, bias: bias, into: y, clamp: clamp, threads: policy.threads, variant: policy.kernelCode)
         return
     }
     let pointwise = geo.isPointwise
@@ -103,6 +105,7 @@ func convGather(
     let tiles = pointwise ? (geo.outPlane + width - 1) / width : (geo.outH + tileRows - 1) / tileRows
     let items = units * tiles
     let colCount = pointwise ? 0 : geo.colRows * tileRows * geo.outW
+    let variant = policy.kernelCode
 
     func run(_ item: Int, col: UnsafeMutablePointer<Float>, parallel: Bool) {
         let u = item / tiles, t = item % tiles, g = u % groups
@@ -116,9 +119,9 @@ func convGather(
             let rows = t * tileRows ..< Swift.min(geo.outH, (t + 1) * tileRows)
             (p0, cols) = (rows.lowerBound * geo.outW, rows.count * geo.outW)
             if parallel {
-                parallelChannels(geo.channels) { im2col(xin, col, geo, channels: $0, outputRows: rows) }
+                parallelChannels(geo.channels) { im2col(xin, col, geo, channels: $0, outputRows: rows, variant: variant) }
             } else {
-                im2col(xin, col, geo, outputRows: rows)
+                im2col(xin, col, geo, outputRows: rows, variant: variant)
             }
             (b, ldb) = (UnsafePointer(col), cols)
         }
@@ -127,7 +130,7 @@ func convGather(
              b: b, ldb: ldb, c: yout, ldc: geo.outPlane, parallel: parallel)
         guard bias != nil || clamp.active else { return }
         for r in 0..<m {
-            biasClampRow(yout + r * geo.outPlane, count: cols, bias: bias?[g * m + r] ?? 0, clamp)
+            biasClampRow(yout + r * geo.outPlane, count: cols, bias: bias?[g * m + r] ?? 0, clamp, variant: variant)
         }
     }
 
@@ -223,7 +226,7 @@ func convInputGradient(
         let u = winogradWeights(w, groups: groups, outputs: c, inputs: m, flipped: true)
         defer { u.deallocate() }
         WinogradPlan(back, batch: batch, groups: groups, m: c, tuning: policy.winogradTuning)
-            .run(dy, u: u, bias: nil, into: dx, clamp: .none, threads: policy.threads)
+            .run(dy, u: u, bias: nil, into: dx, clamp: .none, threads: policy.threads, variant: policy.kernelCode)
         return
     }
     // flipped[g·C + ch, r·taps + (taps−1−t)] = w[g·M + r, ch·taps + t]
@@ -261,6 +264,7 @@ func convWeightGradient(
     let partials = chunks == 1 ? dw : UnsafeMutablePointer<Float>.allocate(capacity: chunks * wCount)
     defer { if chunks > 1 { partials.deallocate() } }
     let inner = chunks == 1  // a lone chunk parallelises inside its im2col and GEMMs instead
+    let variant = KernelPolicy.current.kernelCode
 
     Parallel.forEach(chunks) { chunk in
         let col = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(colCount, 1))
@@ -271,9 +275,9 @@ func convWeightGradient(
                 let u = n * groups + g, xin = x + u * inUnit
                 if !pointwise {
                     if inner {
-                        parallelChannels(geo.channels) { im2col(xin, col, geo, channels: $0) }
+                        parallelChannels(geo.channels) { im2col(xin, col, geo, channels: $0, variant: variant) }
                     } else {
-                        im2col(xin, col, geo)
+                        im2col(xin, col, geo, variant: variant)
                     }
                 }
                 gemm(transB: true, m: m, n: geo.colRows, k: geo.outPlane, a: dy + u * outUnit, lda: geo.outPlane,
@@ -342,23 +346,10 @@ struct ClampRange {
 
 /// row[j] = clamp(row[j] + bias) for j < count.
 @inline(__always)
-func biasClampRow(_ row: UnsafeMutablePointer<Float>, count: Int, bias: Float, _ clamp: ClampRange) {
-    let b = SIMD8<Float>(repeating: bias)
-    let lo = SIMD8<Float>(repeating: clamp.lower), hi = SIMD8<Float>(repeating: clamp.upper)
-    var j = 0
-    while j + 8 <= count {
-        var v = loadVector(row + j) + b
-        v.replace(with: lo, where: v .< lo)
-        v.replace(with: hi, where: v .> hi)
-        storeVector(v, row + j)
-        j += 8
-    }
-    while j < count {
-        row[j] = Swift.min(Swift.max(row[j] + bias, clamp.lower), clamp.upper)
-        j += 1
-    }
+func biasClampRow(_ row: UnsafeMutablePointer<Float>, count: Int, bias: Float, _ clamp: ClampRange, variant: Int32) {
+    loupe_bias_clamp(variant, row, row, count, bias, clamp.lower, clamp.upper)
 }
 
 func applyClamp(_ y: UnsafeMutablePointer<Float>, count: Int, _ clamp: ClampRange) {
-    biasClampRow(y, count: count, bias: 0, clamp)
+    loupe_bias_clamp(KernelPolicy.current.kernelCode, y, y, count, 0, clamp.lower, clamp.upper)
 }

@@ -1,14 +1,18 @@
-/// Direct depthwise convolution (one filter per channel), vectorised 8 outputs at a time
-/// along the width. A GEMM has nothing to gain here (each output needs only kh·kw
-/// products) so the work is memory-bound and im2col would only multiply the traffic.
+import CLoupeKernels
+
+/// Direct depthwise convolution (one filter per channel), vectorised 8 or 16 outputs at a
+/// time along the width (CLoupeKernels). A GEMM has nothing to gain here (each output needs
+/// only kh·kw products) so the work is memory-bound and im2col would only multiply the traffic.
 ///
 /// Each input plane is first copied into a zero-padded scratch image split by column
 /// phase modulo the stride: padded column c lives in phase c mod s at index c / s. Then
 /// the input column ox·s + kx·d of any output is phase (kx·d) mod s, index ox + (kx·d)/s:
 /// consecutive outputs read consecutive floats for every stride, and no bounds checks
-/// remain in the inner loops. Rows are padded with room for a whole trailing vector.
+/// remain in the inner loops. Rows are padded with room for a whole trailing vector of the
+/// widest variant (16 lanes).
 struct DepthwisePlan {
     let geo: ConvGeometry
+    let cgeo: loupe_conv_geometry
     /// Padded rows that some output reads.
     let rows: Int
     /// Floats per phase row: every vector read at ox0 + offset stays inside.
@@ -18,9 +22,10 @@ struct DepthwisePlan {
 
     init(_ g: ConvGeometry) {
         geo = g
+        cgeo = g.c
         let s = g.stride, d = g.dilation
         rows = (g.outH - 1) * s + (g.kh - 1) * d + 1
-        width = (g.outW + 7) / 8 * 8 + (g.kw - 1) * d / s + 1
+        width = (g.outW + 15) / 16 * 16 + (g.kw - 1) * d / s + 1
         var offsets: [Int] = []
         for ky in 0..<g.kh {
             for kx in 0..<g.kw {
@@ -32,128 +37,15 @@ struct DepthwisePlan {
 
     var scratchCount: Int { geo.stride * rows * width }
 
-    /// Copies one input plane into the padded, phase-split scratch (every float written).
-    func fill(_ src: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
-        let g = geo, s = g.stride
-        for p in 0..<s {
-            // Phase p index q is padded column q·s + p, input column q·s + p − padLeft.
-            let (lo, hi) = g.validRange(tapOffset: p, pad: g.padLeft, n: g.inW, out: width)
-            for r in 0..<rows {
-                let dst = scratch + (p * rows + r) * width
-                let iy = r - g.padTop
-                guard iy >= 0, iy < g.inH, hi > lo else {
-                    dst.update(repeating: 0, count: width)
-                    continue
-                }
-                let srcRow = src + iy * g.inW + lo * s + p - g.padLeft
-                if lo > 0 { dst.update(repeating: 0, count: lo) }
-                if s == 1 {
-                    (dst + lo).update(from: srcRow, count: hi - lo)
-                } else if s == 2 {
-                    // Every other float, 8 at a time from two loads (the scalar loop cost more
-                    // than the taps of a stride-2 3×3 conv). Stop while the second load still
-                    // ends before the row's last source float.
-                    var j = 0
-                    while j + 9 <= hi - lo {
-                        let a = loadVector(srcRow + 2 * j), b = loadVector(srcRow + 2 * j + 8)
-                        storeVector(SIMD8(a[0], a[2], a[4], a[6], b[0], b[2], b[4], b[6]), dst + lo + j)
-                        j += 8
-                    }
-                    while j < hi - lo { dst[lo + j] = srcRow[2 * j]; j += 1 }
-                } else {
-                    for j in 0..<(hi - lo) { dst[lo + j] = srcRow[j * s] }
-                }
-                if hi < width { (dst + hi).update(repeating: 0, count: width - hi) }
-            }
-        }
-    }
-
     /// out[oy, ox] = clamp(bias + Σ w[t]·x[tap t of (oy, ox)]) for one plane, the clamp to
-    /// `range` being a fused ReLU/ReLU6 (unbounded: none).
-    /// Four output rows at a time: four independent sums hide the add latency that a single
-    /// chain of kh·kw dependent adds would expose, and share each broadcast weight.
+    /// `range` being a fused ReLU/ReLU6 (unbounded: none); the loops are CLoupeKernels'.
     func forward(
         _ x: UnsafePointer<Float>, weights w: UnsafePointer<Float>, bias: Float,
         _ out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, taps: UnsafePointer<Int>,
-        range: ClampRange = .none
+        range: ClampRange = .none, variant: Int32
     ) {
-        fill(x, scratch)
-        let g = geo, n = g.taps, rowStep = g.stride * width
-        let b = SIMD8<Float>(repeating: bias)
-        let lower = SIMD8<Float>(repeating: range.lower), upper = SIMD8<Float>(repeating: range.upper)
-        @inline(__always) func storePartial(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
-            var v = v
-            if range.active {
-                v.replace(with: lower, where: v .< lower)
-                v.replace(with: upper, where: v .> upper)
-            }
-            LoupeTensor.storePartial(v, p, n)
-        }
-        var oy = 0
-        while oy + 4 <= g.outH {
-            var ox = 0
-            while ox < g.outW {
-                let p0 = UnsafePointer(scratch + oy * rowStep + ox)
-                var a0 = b, a1 = b, a2 = b, a3 = b
-                for t in 0..<n {
-                    let p = p0 + taps[t], wt = SIMD8<Float>(repeating: w[t])
-                    a0 = a0.addingProduct(wt, loadVector(p))
-                    a1 = a1.addingProduct(wt, loadVector(p + rowStep))
-                    a2 = a2.addingProduct(wt, loadVector(p + 2 * rowStep))
-                    a3 = a3.addingProduct(wt, loadVector(p + 3 * rowStep))
-                }
-                let lanes = Swift.min(8, g.outW - ox), dst = out + oy * g.outW + ox
-                storePartial(a0, dst, lanes)
-                storePartial(a1, dst + g.outW, lanes)
-                storePartial(a2, dst + 2 * g.outW, lanes)
-                storePartial(a3, dst + 3 * g.outW, lanes)
-                ox += 8
-            }
-            oy += 4
-        }
-        if oy + 2 <= g.outH {
-            var ox = 0
-            while ox < g.outW {
-                let p0 = UnsafePointer(scratch + oy * rowStep + ox)
-                var a0 = b, a1 = b, c0 = SIMD8<Float>(), c1 = c0
-                // Two half-sums per row for the same reason, added at the end.
-                var t = 0
-                while t + 2 <= n {
-                    let p = p0 + taps[t], q = p0 + taps[t + 1]
-                    let wt = SIMD8<Float>(repeating: w[t]), wu = SIMD8<Float>(repeating: w[t + 1])
-                    a0 = a0.addingProduct(wt, loadVector(p))
-                    a1 = a1.addingProduct(wt, loadVector(p + rowStep))
-                    c0 = c0.addingProduct(wu, loadVector(q))
-                    c1 = c1.addingProduct(wu, loadVector(q + rowStep))
-                    t += 2
-                }
-                if t < n {
-                    let p = p0 + taps[t], wt = SIMD8<Float>(repeating: w[t])
-                    a0 = a0.addingProduct(wt, loadVector(p))
-                    a1 = a1.addingProduct(wt, loadVector(p + rowStep))
-                }
-                let lanes = Swift.min(8, g.outW - ox), dst = out + oy * g.outW + ox
-                storePartial(a0 + c0, dst, lanes)
-                storePartial(a1 + c1, dst + g.outW, lanes)
-                ox += 8
-            }
-            oy += 2
-        }
-        if oy < g.outH {
-            var ox = 0
-            while ox < g.outW {
-                let p0 = UnsafePointer(scratch + oy * rowStep + ox)
-                var a0 = b, a1 = SIMD8<Float>()
-                var t = 0
-                while t + 2 <= n {
-                    a0 = a0.addingProduct(SIMD8<Float>(repeating: w[t]), loadVector(p0 + taps[t]))
-                    a1 = a1.addingProduct(SIMD8<Float>(repeating: w[t + 1]), loadVector(p0 + taps[t + 1]))
-                    t += 2
-                }
-                if t < n { a0 = a0.addingProduct(SIMD8<Float>(repeating: w[t]), loadVector(p0 + taps[t])) }
-                storePartial(a0 + a1, out + oy * g.outW + ox, Swift.min(8, g.outW - ox))
-                ox += 8
-            }
+        withUnsafePointer(to: cgeo) {
+            loupe_depthwise_forward(variant, $0, rows, width, x, w, bias, out, scratch, taps, range.lower, range.upper)
         }
     }
 
@@ -201,26 +93,6 @@ struct DepthwisePlan {
             }
         }
     }
-
-    /// acc[t] += Σ dy[oy, ox]·x[tap t of (oy, ox)] for one plane, lane-wise; the caller
-    /// sums the lanes once at the end.
-    func accumulateWeightGradient(
-        _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, into acc: UnsafeMutablePointer<SIMD8<Float>>,
-        scratch: UnsafeMutablePointer<Float>, taps: UnsafePointer<Int>
-    ) {
-        fill(x, scratch)
-        let g = geo, n = g.taps
-        for oy in 0..<g.outH {
-            let rowBase = scratch + oy * g.stride * width
-            let src = dy + oy * g.outW
-            var ox = 0
-            while ox < g.outW {
-                let gv = loadPartial(src + ox, Swift.min(8, g.outW - ox))
-                for t in 0..<n { acc[t] += gv * loadVector(rowBase + ox + taps[t]) }
-                ox += 8
-            }
-        }
-    }
 }
 
 @inline(__always)
@@ -262,13 +134,14 @@ func depthwiseForward(
     _ x: UnsafePointer<Float>, weights w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
     batch: Int, channels: Int, _ geo: ConvGeometry, into y: UnsafeMutablePointer<Float>, clamp: ClampRange = .none
 ) {
-    let plan = DepthwisePlan(geo)
+    let plan = DepthwisePlan(geo), variant = KernelPolicy.current.kernelCode
     plan.tapOffsets.withUnsafeBufferPointer { taps in
         parallelChunks(batch * channels, scratch: plan.scratchCount) { range, scratch in
             for i in range {
                 let c = i % channels
                 plan.forward(x + i * geo.inPlane, weights: w + c * geo.taps, bias: bias?[c] ?? 0,
-                             y + i * geo.outPlane, scratch: scratch, taps: taps.baseAddress!, range: clamp)
+                             y + i * geo.outPlane, scratch: scratch, taps: taps.baseAddress!, range: clamp,
+                             variant: variant)
             }
         }
     }
@@ -315,20 +188,18 @@ func depthwiseWeightGradient(
     _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
     batch: Int, channels: Int, _ geo: ConvGeometry, into dw: UnsafeMutablePointer<Float>
 ) {
-    let plan = DepthwisePlan(geo)
+    let plan = DepthwisePlan(geo), variant = KernelPolicy.current.kernelCode
     let n = geo.taps
     plan.tapOffsets.withUnsafeBufferPointer { taps in
         parallelChunks(channels, scratch: plan.scratchCount) { range, scratch in
-            let acc = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: n)
+            let acc = UnsafeMutablePointer<Float>.allocate(capacity: n * Int(LOUPE_KERNELS_SLACK))
             defer { acc.deallocate() }
-            for c in range {
-                acc.initialize(repeating: SIMD8<Float>(), count: n)
-                for b in 0..<batch {
-                    let i = b * channels + c
-                    plan.accumulateWeightGradient(x + i * geo.inPlane, dy + i * geo.outPlane, into: acc,
-                                                  scratch: scratch, taps: taps.baseAddress!)
+            withUnsafePointer(to: plan.cgeo) { cgeo in
+                for c in range {
+                    loupe_depthwise_weight_gradient(
+                        variant, cgeo, plan.rows, plan.width, x + c * geo.inPlane, channels * geo.inPlane,
+                        dy + c * geo.outPlane, channels * geo.outPlane, batch, dw + c * n, scratch, taps.baseAddress!, acc)
                 }
-                for t in 0..<n { dw[c * n + t] = acc[t].sum() }
             }
         }
     }
@@ -388,6 +259,7 @@ func depthwisePolyphaseInputGradient(
     let scratchCount = phases.map { $0.plan?.scratchCount ?? 0 }.max() ?? 0
     let outCount = phases.map { $0.rows * $0.cols }.max() ?? 0
     let offsets = phases.map { $0.plan?.tapOffsets ?? [] }
+    let variant = KernelPolicy.current.kernelCode
     parallelChunks(batch * channels, scratch: scratchCount + outCount) { range, scratch in
         let out = scratch + scratchCount
         for i in range {
@@ -398,7 +270,7 @@ func depthwisePolyphaseInputGradient(
                     phase.weights.withUnsafeBufferPointer { wp in
                         offsets[p].withUnsafeBufferPointer { tp in
                             plan.forward(src, weights: wp.baseAddress! + c * taps, bias: 0, out, scratch: scratch,
-                                         taps: tp.baseAddress!)
+                                         taps: tp.baseAddress!, variant: variant)
                         }
                     }
                 } else {

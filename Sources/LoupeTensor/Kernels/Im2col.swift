@@ -1,3 +1,5 @@
+import CLoupeKernels
+
 /// The shape of one convolution seen from the side that is gathered: a [channels, inH, inW]
 /// image read through a kh×kw window at `stride` and `dilation`, giving outH×outW positions.
 /// Output position (oy, ox) with tap (ky, kx) reads input (oy·s − padTop + ky·d,
@@ -82,12 +84,11 @@ extension ConvGeometry {
 /// is written (zeros where the window hangs outside the image).
 func im2col(
     _ src: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, _ g: ConvGeometry,
-    channels range: Range<Int>? = nil, outputRows rows: Range<Int>? = nil
+    channels range: Range<Int>? = nil, outputRows rows: Range<Int>? = nil, variant: Int32
 ) {
-    let s = g.stride, outW = g.outW
+    let outW = g.outW
     let oy0 = rows?.lowerBound ?? 0, oy1 = rows?.upperBound ?? g.outH
     g.forEachTap(channels: range, outputRows: rows) { run in
-        let plane = src + run.channel * g.inPlane
         // `row` is indexed by absolute output row oy: row + oy·outW is in the tile.
         let row = col + run.colRow
         let (yLo, yHi, xLo, xHi) = (run.ys.lowerBound, run.ys.upperBound, run.xs.lowerBound, run.xs.upperBound)
@@ -97,24 +98,8 @@ func im2col(
             (row + yLo * outW).update(repeating: 0, count: (yHi - yLo) * outW)
             return
         }
-        for oy in run.ys {
-            let dst = row + oy * outW
-            let srcRow = plane + run.inputRow(oy, stride: s) * g.inW + run.x0
-            // Small images (Fashion-MNIST's 28 and 14 columns) make these runs a few
-            // floats long, where a memcpy/memset call costs more than the copy.
-            for j in 0..<xLo { dst[j] = 0 }
-            let n = xHi - xLo
-            if s != 1 {
-                for j in 0..<n { dst[xLo + j] = srcRow[j * s] }
-            } else if n > 64 {
-                (dst + xLo).update(from: srcRow, count: n)
-            } else {
-                var j = 0
-                while j + 8 <= n { storeVector(loadVector(srcRow + j), dst + xLo + j); j += 8 }
-                while j < n { dst[xLo + j] = srcRow[j]; j += 1 }
-            }
-            for j in xHi..<Swift.max(xHi, outW) { dst[j] = 0 }
-        }
+        loupe_im2col_run(variant, src + run.channel * g.inPlane, row, yLo, yHi, xLo, xHi, outW, g.inW, g.stride, run.x0,
+                         run.rowOffset)
     }
 }
 

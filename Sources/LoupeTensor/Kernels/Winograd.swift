@@ -1,3 +1,4 @@
+import CLoupeKernels
 import Foundation
 
 /// Winograd F(2×2, 3×3) convolution (Lavin & Gray, "Fast Algorithms for Convolutional
@@ -49,8 +50,15 @@ enum Winograd {
 }
 
 /// One Winograd convolution: its geometry and how its tiles are cut into blocks.
+///
+/// The input transform (V[ξ, c, t] = (Bᵀ d B)[ξ]) and the output transform
+/// (y = clamp(Aᵀ M A + bias)) are CLoupeKernels' loops. The input transform splits each input
+/// row into even and odd columns, so a tile's four columns are unit-stride streams and eight
+/// or sixteen neighbouring tiles transform at once; rows shared by neighbouring tile rows
+/// are split once.
 struct WinogradPlan {
     let geo: ConvGeometry
+    let cgeo: loupe_conv_geometry
     let batch: Int, groups: Int, m: Int
     let tilesH: Int, tilesW: Int
     /// Tile rows of one group over the whole batch, and per block.
@@ -60,12 +68,14 @@ struct WinogradPlan {
     /// Scratch per block: V [16, C, tiles] then M [16, M, tiles], rows `rowStride` apart.
     var scratchCount: Int { 16 * (channels + m) * rowStride(blockRows * tilesW) }
 
-    /// Rows of V and M hold a block's tiles and 8 floats of slack: the transforms then load
-    /// and store whole 8-lane vectors, even past a block's last tile (the GEMMs skip it).
-    func rowStride(_ tiles: Int) -> Int { tiles + 8 }
+    /// Rows of V and M hold a block's tiles and a vector of slack: the transforms then load
+    /// and store whole vectors (up to 16 lanes), even past a block's last tile (the GEMMs
+    /// skip it).
+    func rowStride(_ tiles: Int) -> Int { tiles + Int(LOUPE_KERNELS_SLACK) }
 
     init(_ geo: ConvGeometry, batch: Int, groups: Int, m: Int, tuning: Winograd.Tuning) {
         self.geo = geo
+        cgeo = geo.c
         self.batch = batch
         self.groups = groups
         self.m = m
@@ -85,35 +95,46 @@ struct WinogradPlan {
     /// transformed: `u` is [groups, 16, M, C] (see `winogradWeights`).
     func run(
         _ x: UnsafePointer<Float>, u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-        into y: UnsafeMutablePointer<Float>, clamp: ClampRange, threads: Int
+        into y: UnsafeMutablePointer<Float>, clamp: ClampRange, threads: Int, variant: Int32
     ) {
         let items = groups * blocks
         // Many blocks: one per worker at a time. Few: each in turn, split inside. Both
         // make the same GEMM calls and transforms, so the choice may follow the thread count.
         if threads == 1 || items >= 2 * threads {
             parallelChunks(items, scratch: scratchCount) { range, scratch in
-                for item in range { runBlock(item, x, u: u, bias: bias, y, clamp, scratch: scratch, parallel: false) }
+                for item in range {
+                    runBlock(item, x, u: u, bias: bias, y, clamp, scratch: scratch, parallel: false, variant: variant)
+                }
             }
         } else {
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
             defer { scratch.deallocate() }
-            for item in 0..<items { runBlock(item, x, u: u, bias: bias, y, clamp, scratch: scratch, parallel: true) }
+            for item in 0..<items {
+                runBlock(item, x, u: u, bias: bias, y, clamp, scratch: scratch, parallel: true, variant: variant)
+            }
         }
     }
 
     private func runBlock(
         _ item: Int, _ x: UnsafePointer<Float>, u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-        _ y: UnsafeMutablePointer<Float>, _ clamp: ClampRange, scratch: UnsafeMutablePointer<Float>, parallel: Bool
+        _ y: UnsafeMutablePointer<Float>, _ clamp: ClampRange, scratch: UnsafeMutablePointer<Float>, parallel: Bool,
+        variant: Int32
     ) {
         let g = item / blocks, b = item % blocks
         let rows = b * blockRows ..< Swift.min(tileRows, (b + 1) * blockRows)
         let tiles = rows.count * tilesW, ld = rowStride(tiles)
         let c = channels
         let v = scratch, mm = scratch + 16 * c * ld
+        func transformInput(_ channels: Range<Int>) {
+            withUnsafePointer(to: cgeo) {
+                loupe_winograd_input(variant, $0, groups, g, tilesH, tilesW, rows.lowerBound, rows.upperBound,
+                                     channels.lowerBound, channels.upperBound, x, v, ld)
+            }
+        }
         if parallel {
-            parallelChannels(c) { transformInput(x, group: g, rows: rows, channels: $0, into: v) }
+            parallelChannels(c, transformInput)
         } else {
-            transformInput(x, group: g, rows: rows, channels: 0..<c, into: v)
+            transformInput(0..<c)
         }
         let ug = u + g * 16 * m * c
         func product(_ xi: Int) {
@@ -125,204 +146,17 @@ struct WinogradPlan {
         } else {
             for xi in 0..<16 { product(xi) }
         }
+        func transformOutput(_ outputs: Range<Int>) {
+            withUnsafePointer(to: cgeo) {
+                loupe_winograd_output(variant, $0, groups, g, m, tilesH, tilesW, rows.lowerBound, rows.upperBound,
+                                      outputs.lowerBound, outputs.upperBound, mm, ld, bias, y, clamp.lower, clamp.upper)
+            }
+        }
         if parallel {
-            parallelChannels(m) { transformOutput(mm, group: g, rows: rows, outputs: $0, bias: bias, y, clamp) }
+            parallelChannels(m, transformOutput)
         } else {
-            transformOutput(mm, group: g, rows: rows, outputs: 0..<m, bias: bias, y, clamp)
+            transformOutput(0..<m)
         }
-    }
-
-    /// V[ξ, c, t] = (Bᵀ d B)[ξ] for the tiles of tile rows `rows` (t counts from the block's
-    /// first tile) and channels `range`.
-    ///
-    /// Eight tiles of a tile row at a time: tile tx reads input columns 2tx − padLeft + 0…3,
-    /// so each input row is first split into even and odd columns (E[k] = column 2k − padLeft,
-    /// O[k] = 2k + 1 − padLeft, zero outside the image); the tile's four columns are then
-    /// E[tx], O[tx], E[tx+1], O[tx+1], all unit-stride. Neighbouring tile rows share two
-    /// input rows, so split rows live in a ring of four slots (input row iy in slot iy mod 4)
-    /// and each is split once; rows of padding point at one zero line.
-    private func transformInput(
-        _ x: UnsafePointer<Float>, group g: Int, rows: Range<Int>, channels range: Range<Int>,
-        into v: UnsafeMutablePointer<Float>
-    ) {
-        let geo = self.geo, c = channels, ld = rowStride(rows.count * tilesW)
-        // E/O lines long enough for the last 8-lane chunk's loads at tx + 1.
-        let line = (tilesW + 7) / 8 * 8 + 8
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 12 * line) { buffer in
-            let ring = buffer.baseAddress!  // slot s: E at 2s·line, O at (2s + 1)·line
-            let zero = ring + 8 * line
-            zero.update(repeating: 0, count: line)
-            let padded = zero + line        // one input row, padded, 2·line floats
-            for ch in range {
-                var held = (-1, -1, -1, -1)  // the (image · inH + iy) each slot holds
-                for r in rows {
-                    let n = r / tilesH, ty = r % tilesH
-                    let plane = x + ((n * groups + g) * c + ch) * geo.inPlane
-                    var e = (zero, zero, zero, zero), o = (zero, zero, zero, zero)
-                    for i in 0..<4 {
-                        let iy = 2 * ty - geo.padTop + i
-                        guard iy >= 0 && iy < geo.inH else { continue }
-                        let slot = iy & 3, key = n * geo.inH + iy
-                        let even = ring + 2 * slot * line, odd = even + line
-                        if Self.slot(slot, of: held) != key {
-                            splitRow(plane + iy * geo.inW, even: even, odd: odd, count: line, padded: padded)
-                            Self.set(slot, of: &held, to: key)
-                        }
-                        Self.set(i, of: &e, to: even)
-                        Self.set(i, of: &o, to: odd)
-                    }
-                    // Lanes past the row's last tile spill into the next row's first tiles, which
-                    // that row (next in this loop) overwrites, or into the slack after the block.
-                    let out = v + ch * ld + (r - rows.lowerBound) * tilesW
-                    var tx = 0
-                    while tx < tilesW {
-                        transformTiles(even: e, odd: o, at: tx, into: out + tx, stride: c * ld)
-                        tx += 8
-                    }
-                }
-            }
-        }
-    }
-
-    private typealias Four<T> = (T, T, T, T)
-
-    @inline(__always)
-    private static func slot<T>(_ i: Int, of t: Four<T>) -> T {
-        switch i { case 0: t.0; case 1: t.1; case 2: t.2; default: t.3 }
-    }
-
-    @inline(__always)
-    private static func set<T>(_ i: Int, of t: inout Four<T>, to value: T) {
-        switch i { case 0: t.0 = value; case 1: t.1 = value; case 2: t.2 = value; default: t.3 = value }
-    }
-
-    /// even[k] = src[2k − padLeft], odd[k] = src[2k + 1 − padLeft], zero outside the row,
-    /// for k < count (a multiple of 8): the row is copied once into `padded` (2·count
-    /// floats) with its zeros, then de-interleaved 16 floats at a time. Fashion-MNIST's
-    /// 14- and 28-column rows are too short for calls to memcpy/memset to pay.
-    @inline(__always)
-    private func splitRow(
-        _ src: UnsafePointer<Float>, even: UnsafeMutablePointer<Float>, odd: UnsafeMutablePointer<Float>,
-        count: Int, padded: UnsafeMutablePointer<Float>
-    ) {
-        let pl = geo.padLeft, total = 2 * count
-        // padded[j] = src[j − pl] for j in [lo, hi); zero elsewhere.
-        let lo = Swift.min(Swift.max(pl, 0), total), hi = Swift.min(Swift.max(pl + geo.inW, lo), total)
-        for j in 0..<lo { padded[j] = 0 }
-        let from = src + (lo - pl), n = hi - lo
-        var j = 0
-        while j + 8 <= n { storeVector(loadVector(from + j), padded + lo + j); j += 8 }
-        while j < n { padded[lo + j] = from[j]; j += 1 }
-        var t = hi
-        while t < total && t & 7 != 0 { padded[t] = 0; t += 1 }
-        while t < total { storeVector(SIMD8<Float>(repeating: 0), padded + t); t += 8 }
-        var k = 0
-        while k < count {
-            let pairs = UnsafeRawPointer(padded + 2 * k).loadUnaligned(as: SIMD16<Float>.self)
-            storeVector(pairs.evenHalf, even + k)
-            storeVector(pairs.oddHalf, odd + k)
-            k += 8
-        }
-    }
-
-    /// Bᵀ d B for the 8 neighbouring tiles starting at tile `tx`, from the split lines of
-    /// their four input rows; ξ = 4i + j goes to out[ξ·stride + lane].
-    @inline(__always)
-    private func transformTiles(
-        even e: Four<UnsafeMutablePointer<Float>>, odd o: Four<UnsafeMutablePointer<Float>>, at tx: Int,
-        into out: UnsafeMutablePointer<Float>, stride: Int
-    ) {
-        // Column streams of the 4×4 tile: d[i][0] = E_i[tx], d[i][1] = O_i[tx],
-        // d[i][2] = E_i[tx+1], d[i][3] = O_i[tx+1].
-        @inline(__always) func column(_ lines: Four<UnsafeMutablePointer<Float>>, _ off: Int)
-            -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
-            (loadVector(lines.0 + off), loadVector(lines.1 + off), loadVector(lines.2 + off), loadVector(lines.3 + off))
-        }
-        // Bᵀ down each column: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3.
-        @inline(__always) func down(_ d: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>))
-            -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
-            (d.0 - d.2, d.1 + d.2, d.2 - d.1, d.1 - d.3)
-        }
-        let c0 = down(column(e, tx)), c1 = down(column(o, tx)), c2 = down(column(e, tx + 1)), c3 = down(column(o, tx + 1))
-        // Then B along each row: columns r0 − r2, r1 + r2, r2 − r1, r1 − r3.
-        @inline(__always) func store(_ i: Int, _ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ d: SIMD8<Float>) {
-            let o = out + 4 * i * stride
-            storeVector(a - c, o)
-            storeVector(b + c, o + stride)
-            storeVector(c - b, o + 2 * stride)
-            storeVector(b - d, o + 3 * stride)
-        }
-        store(0, c0.0, c1.0, c2.0, c3.0)
-        store(1, c0.1, c1.1, c2.1, c3.1)
-        store(2, c0.2, c1.2, c2.2, c3.2)
-        store(3, c0.3, c1.3, c2.3, c3.3)
-    }
-
-    /// y = clamp(Aᵀ M A + bias) for output channels `range` of the block's tiles: each tile's
-    /// 2×2 outputs, fewer at an odd bottom or right edge.
-    private func transformOutput(
-        _ mm: UnsafePointer<Float>, group g: Int, rows: Range<Int>, outputs range: Range<Int>,
-        bias: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>, _ clamp: ClampRange
-    ) {
-        let geo = self.geo, ld = rowStride(rows.count * tilesW), stride = m * ld
-        let lo = SIMD8<Float>(repeating: clamp.lower), hi = SIMD8<Float>(repeating: clamp.upper)
-        let pairs = geo.outW / 2  // tiles whose two output columns both exist
-        for o in range {
-            let b = SIMD8<Float>(repeating: bias?[g * m + o] ?? 0)
-            for r in rows {
-                let n = r / tilesH, ty = r % tilesH
-                let plane = y + ((n * groups + g) * m + o) * geo.outPlane
-                let top = plane + 2 * ty * geo.outW
-                let hasBottom = 2 * ty + 1 < geo.outH
-                let src = mm + o * ld + (r - rows.lowerBound) * tilesW
-                var tx = 0
-                while tx < tilesW {
-                    let lanes = Swift.min(8, tilesW - tx)
-                    // Lanes past the row's end read the next row's tiles or the slack: computed, not stored.
-                    @inline(__always) func s(_ xi: Int) -> SIMD8<Float> { loadVector(src + xi * stride + tx) }
-                    // Aᵀ down each column: rows m0 + m1 + m2 and m1 − m2 − m3.
-                    @inline(__always) func down(_ j: Int) -> (SIMD8<Float>, SIMD8<Float>) {
-                        let m1 = s(4 + j), m2 = s(8 + j)
-                        return (s(j) + m1 + m2, m1 - m2 - s(12 + j))
-                    }
-                    let d0 = down(0), d1 = down(1), d2 = down(2), d3 = down(3)
-                    // Then A along each row, bias and clamp.
-                    @inline(__always) func finish(_ v: SIMD8<Float>) -> SIMD8<Float> {
-                        var v = v + b
-                        v.replace(with: lo, where: v .< lo)
-                        v.replace(with: hi, where: v .> hi)
-                        return v
-                    }
-                    let y00 = finish(d0.0 + d1.0 + d2.0), y01 = finish(d1.0 - d2.0 - d3.0)
-                    let full = Swift.max(0, Swift.min(lanes, pairs - tx))
-                    interleave(y00, y01, into: top + 2 * tx, full: full, lanes: lanes)
-                    if hasBottom {
-                        let y10 = finish(d0.1 + d1.1 + d2.1), y11 = finish(d1.1 - d2.1 - d3.1)
-                        interleave(y10, y11, into: top + geo.outW + 2 * tx, full: full, lanes: lanes)
-                    }
-                    tx += 8
-                }
-            }
-        }
-    }
-
-    /// row[2l] = even[l], row[2l + 1] = odd[l] for l < full; then the even column alone
-    /// for the one tile (if any) whose right output falls off an odd-width edge.
-    @inline(__always)
-    private func interleave(_ even: SIMD8<Float>, _ odd: SIMD8<Float>, into row: UnsafeMutablePointer<Float>,
-                            full: Int, lanes: Int) {
-        if full == 8 {
-            var pairs = SIMD16<Float>()
-            pairs.evenHalf = even
-            pairs.oddHalf = odd
-            UnsafeMutableRawPointer(row).storeBytes(of: pairs, as: SIMD16<Float>.self)
-            return
-        }
-        for l in 0..<full {
-            row[2 * l] = even[l]
-            row[2 * l + 1] = odd[l]
-        }
-        if full < lanes { row[2 * full] = even[full] }
     }
 }
 

@@ -1,3 +1,4 @@
+import CLoupeKernels
 import Foundation
 
 extension Tensor {
@@ -12,15 +13,9 @@ extension Tensor {
     /// backward reads the output: the input can be freed as soon as nothing else needs it.
     private func rectifier(_ op: String, upper: Float) -> Tensor {
         var out = Tensor(uninitialized: shape)
-        let px = pointer, po = out.mutablePointer
-        let zero = SIMD8<Float>(), top = SIMD8<Float>(repeating: upper)
-        Elementwise.forEachVector(count) { i in
-            var v = loadVector(px + i)
-            v.replace(with: zero, where: v .< zero)
-            v.replace(with: top, where: v .> top)
-            storeVector(v, po + i)
-        } tail: { i in
-            po[i] = Swift.min(Swift.max(px[i], 0), upper)
+        let px = pointer, po = out.mutablePointer, variant = KernelPolicy.current.kernelCode
+        Elementwise.forEachRange(count) { r in
+            loupe_bias_clamp(variant, px + r.lowerBound, po + r.lowerBound, r.count, 0, 0, upper)
         }
         let y = out
         return Tensor.record(op, out, inputs: [self]) { g, ctx in
@@ -32,35 +27,14 @@ extension Tensor {
     /// (deconvnet) or both (guided).
     static func rectifierGradient(_ g: Tensor, output y: Tensor, upper: Float, rule: ReLURule) -> Tensor {
         var dx = Tensor(uninitialized: g.shape)
-        let py = y.pointer, pg = g.pointer, pd = dx.mutablePointer
-        let zero = SIMD8<Float>(), top = SIMD8<Float>(repeating: upper)
-        switch rule {
-        case .gradient:
-            Elementwise.forEachVector(g.count) { i in
-                let v = loadVector(py + i)
-                var d = loadVector(pg + i)
-                d.replace(with: zero, where: .!((v .> zero) .& (v .< top)))
-                storeVector(d, pd + i)
-            } tail: { i in
-                pd[i] = py[i] > 0 && py[i] < upper ? pg[i] : 0
-            }
-        case .deconvnet:
-            Elementwise.forEachVector(g.count) { i in
-                var d = loadVector(pg + i)
-                d.replace(with: zero, where: .!(d .> zero))
-                storeVector(d, pd + i)
-            } tail: { i in
-                pd[i] = pg[i] > 0 ? pg[i] : 0
-            }
-        case .guided:
-            Elementwise.forEachVector(g.count) { i in
-                let v = loadVector(py + i)
-                var d = loadVector(pg + i)
-                d.replace(with: zero, where: .!((v .> zero) .& (v .< top) .& (d .> zero)))
-                storeVector(d, pd + i)
-            } tail: { i in
-                pd[i] = py[i] > 0 && py[i] < upper && pg[i] > 0 ? pg[i] : 0
-            }
+        let py = y.pointer, pg = g.pointer, pd = dx.mutablePointer, variant = KernelPolicy.current.kernelCode
+        let code: Int32 = switch rule {
+        case .gradient: 0
+        case .deconvnet: 1
+        case .guided: 2
+        }
+        Elementwise.forEachRange(g.count) { r in
+            loupe_rectifier_gradient(variant, py + r.lowerBound, pg + r.lowerBound, pd + r.lowerBound, r.count, upper, code)
         }
         return dx
     }

@@ -2,6 +2,8 @@
 // forward and backward both split over planes: no two workers ever write the same
 // element and the results do not depend on the thread count.
 
+import CLoupeKernels
+
 extension Tensor {
     /// 2-D max pooling (PyTorch's `max_pool2d`, dilation 1); padding acts as −∞.
     /// Backward routes each output's gradient to the input position that won its
@@ -24,12 +26,13 @@ extension Tensor {
         let (oh, ow) = (h / 2, w / 2)
         let planes = n * c, inPlane = h * w, outPlane = oh * ow
         var out = Tensor(uninitialized: [n, c, oh, ow])
+        let variant = KernelPolicy.current.kernelCode
         let codes = [UInt8](unsafeUninitializedCapacity: planes * outPlane) { buffer, count in
             let px = pointer, po = out.mutablePointer
             if let pc = buffer.baseAddress {
                 Parallel.forEach(planes, elements: self.count) { plane in
-                    maxPool2x2Plane(px + plane * inPlane, width: w, outH: oh, outW: ow,
-                                    into: po + plane * outPlane, codes: pc + plane * outPlane, readableEnd: px + self.count)
+                    maxPool2x2Plane(px + plane * inPlane, width: w, outH: oh, outW: ow, into: po + plane * outPlane,
+                                    codes: pc + plane * outPlane, readableEnd: px + self.count, variant: variant)
                 }
             }
             count = planes * outPlane
@@ -81,6 +84,7 @@ extension Tensor {
         // (bounds checks, retains) made a 2×2 pool cost as much as the conv before it.
         let bounds = rows.start + rows.end + cols.start + cols.end
         let plain2x2 = kernel == 2 && (stride ?? kernel) == 2 && padding == 0 && oh == h / 2 && ow == w / 2
+        let variant = KernelPolicy.current.kernelCode
         indices.withUnsafeMutableBufferPointer { buffer in bounds.withUnsafeBufferPointer { windows in
             guard let pi = buffer.baseAddress, let starts = windows.baseAddress else { return }
             let rowStart = starts, rowEnd = starts + oh, colStart = starts + 2 * oh, colEnd = starts + 2 * oh + ow
@@ -89,7 +93,8 @@ extension Tensor {
                 if plain2x2 {
                     let codes = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(outPlane, 1))
                     defer { codes.deallocate() }
-                    maxPool2x2Plane(src, width: w, outH: oh, outW: ow, into: dst, codes: codes, readableEnd: px + count)
+                    maxPool2x2Plane(src, width: w, outH: oh, outW: ow, into: dst, codes: codes, readableEnd: px + count,
+                                    variant: variant)
                     for j in 0..<outPlane {
                         let (oy, ox) = (j / ow, j % ow), k = Int(codes[j])
                         idx[j] = 2 * oy * w + 2 * ox + (k & 1) + (k >> 1) * w
@@ -281,60 +286,16 @@ extension Tensor {
     }
 }
 
-/// One plane of a 2×2, stride-2, unpadded max pool; `codes` gets which of the four won
-/// (0 top-left, 1 top-right, 2 bottom-left, 3 bottom-right), 8 outputs per step. The
-/// same scan order, ties and NaN rule as the general loop: a later candidate is taken
-/// when it is larger or NaN. Selects rather than branches: which of the four wins is a
-/// coin toss on real activations, and mispredictions dominated the scalar loop.
+/// One plane of a 2×2, stride-2, unpadded max pool (CLoupeKernels); `codes` gets which of
+/// the four won (0 top-left, 1 top-right, 2 bottom-left, 3 bottom-right). The same scan
+/// order, ties and NaN rule as the general loop: a later candidate is taken when it is
+/// larger or NaN. The kernel selects rather than branches: which of the four wins is a coin
+/// toss on real activations, and mispredictions dominated a scalar loop.
 @inline(__always)
 private func maxPool2x2Plane(
     _ src: UnsafePointer<Float>, width w: Int, outH oh: Int, outW ow: Int,
-    into dst: UnsafeMutablePointer<Float>, codes: UnsafeMutablePointer<UInt8>, readableEnd: UnsafePointer<Float>
+    into dst: UnsafeMutablePointer<Float>, codes: UnsafeMutablePointer<UInt8>, readableEnd: UnsafePointer<Float>,
+    variant: Int32
 ) {
-    for oy in 0..<oh {
-        let top = src + 2 * oy * w, bottom = top + w
-        let out = dst + oy * ow, switches = codes + oy * ow
-        var ox = 0
-        // Rows shorter than 8 outputs (fashion-cnn's 14 and 7) run the vector body too,
-        // reading past the row end (into the next row, never past the tensor) and keeping
-        // only the valid lanes.
-        while ox < ow && (ox + 8 <= ow || bottom + 2 * ox + 16 <= readableEnd) {
-            let t = UnsafeRawPointer(top + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
-            let b = UnsafeRawPointer(bottom + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
-            var best = t.evenHalf, which = SIMD8<Int32>()
-            @inline(__always) func consider(_ v: SIMD8<Float>, _ k: Int32) {
-                let take = (v .> best) .| (v .!= v)
-                best.replace(with: v, where: take)
-                which.replace(with: k, where: take)
-            }
-            consider(t.oddHalf, 1)
-            consider(b.evenHalf, 2)
-            consider(b.oddHalf, 3)
-            if ox + 8 <= ow {
-                storeVector(best, out + ox)
-                UnsafeMutableRawPointer(switches + ox).storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: which), as: SIMD8<UInt8>.self)
-            } else {
-                for lane in 0..<(ow - ox) {
-                    out[ox + lane] = best[lane]
-                    switches[ox + lane] = UInt8(truncatingIfNeeded: which[lane])
-                }
-            }
-            ox += 8
-        }
-        while ox < ow {
-            let i0 = 2 * ox
-            var best = top[i0], code: UInt8 = 0  // a −∞ first element keeps code 0 either way
-            @inline(__always) func consider(_ v: Float, _ k: UInt8) {
-                let take = v > best || v != v  // selects, not branches
-                best = take ? v : best
-                code = take ? k : code
-            }
-            consider(top[i0 + 1], 1)
-            consider(bottom[i0], 2)
-            consider(bottom[i0 + 1], 3)
-            out[ox] = best
-            switches[ox] = code
-            ox += 1
-        }
-    }
+    loupe_max_pool_2x2(variant, src, w, oh, ow, dst, codes, readableEnd)
 }
