@@ -11,10 +11,10 @@ final class AttackRegistryTests: XCTestCase {
 
     func testRegistryListsEveryMethodOnce() {
         let names = Method.allCases.map(\.rawValue)
-        XCTAssertEqual(names, ["fgsm", "bim", "pgd", "mifgsm", "apgd", "cw"])
+        XCTAssertEqual(names, ["fgsm", "bim", "pgd", "mifgsm", "apgd", "square", "cw"])
         XCTAssertEqual(Set(names).count, names.count)
         XCTAssertEqual(Set(Method.allCases.map(\.title)).count, names.count)
-        XCTAssertEqual(Method.names, "fgsm, bim, pgd, mifgsm, apgd, cw")
+        XCTAssertEqual(Method.names, "fgsm, bim, pgd, mifgsm, apgd, square, cw")
         XCTAssertEqual(Method.trainableNames, "fgsm, pgd")
     }
 

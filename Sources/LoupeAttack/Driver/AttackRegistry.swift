@@ -6,10 +6,11 @@ extension AttackConfig.Method: CaseIterable {
         .pgd,
         .mifgsm,
         .apgd,
+        .square,
         .cw,
     ]
 
-    /// "fgsm, bim, pgd, mifgsm, apgd, cw", for help and error text.
+    /// "fgsm, bim, pgd, mifgsm, apgd, square, cw", for help and error text.
     public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 
     /// The methods adversarial training accepts, for its error text.
