@@ -6,11 +6,13 @@ extension AttackConfig.Method: CaseIterable {
         .pgd,
         .mifgsm,
         .apgd,
+        .apgdT,
+        .fabT,
         .square,
         .cw,
     ]
 
-    /// "fgsm, bim, pgd, mifgsm, apgd, square, cw", for help and error text.
+    /// "fgsm, bim, pgd, mifgsm, apgd, apgd-t, fab-t, square, cw", for help and error text.
     public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 
     /// The methods adversarial training accepts, for its error text.
