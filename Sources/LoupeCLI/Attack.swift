@@ -55,6 +55,7 @@ struct Attack: ParsableCommand {
         var s = AttackSettings()
         (s.method, s.norm, s.eps, s.alpha, s.steps, s.restarts) = (method, attack.norm, eps.value, attack.alpha?.value, attack.steps, attack.restarts)
         (s.loss, s.earlyStop, s.seed, s.target, s.label) = (attack.loss, earlyStop, attack.seed, target, label)
+        (s.queries, s.targetClasses) = (attack.queries, attack.targetClasses)
         return s
     }
 

@@ -35,6 +35,27 @@ enum Fixtures {
         return model
     }
 
+    /// A small ReLU network on c×s×s images (flatten, linear → hidden, ReLU, linear →
+    /// classes) with seeded weights of scale 1/√fan-in: nonlinear, so the attacks of a
+    /// cascade disagree about which samples they break.
+    static func mlp(channels c: Int, size s: Int, hidden: Int, classes: Int, seed: UInt64) throws -> Model {
+        let d = c * s * s
+        let preset = Preset(inputSize: s, channels: c, mean: [Float](repeating: 0, count: c), std: [Float](repeating: 1, count: c),
+                            labels: (0..<classes).map { "class \($0)" })
+        let model = try SequentialSpec(name: "mlp", preset: preset,
+                                       layers: [.flatten, .linear(out: hidden, bias: true), .relu, .linear(out: classes, bias: true)]).build()
+        let stream = RandomStream(seed: seed)
+        for (k, (_, p)) in model.network.namedParameters().enumerated() {
+            let fanIn = p.value.rank == 2 ? p.value.shape[1] : (k == 1 ? d : hidden)
+            let scale = 1 / Float(fanIn).squareRoot()
+            p.value = try Tensor(shape: p.value.shape, scalars: (0..<p.value.count).map {
+                scale * stream.derived(UInt64(k)).normal(at: UInt64($0))
+            })
+        }
+        model.network.setTrainable(false)
+        return model
+    }
+
     /// Wraps a model's network and counts the images that go through it: the model
     /// queries an attack makes.
     final class Counting: Module {

@@ -9,10 +9,11 @@ extension AttackConfig.Method: CaseIterable {
         .apgdT,
         .fabT,
         .square,
+        .autoattack,
         .cw,
     ]
 
-    /// "fgsm, bim, pgd, mifgsm, apgd, apgd-t, fab-t, square, cw", for help and error text.
+    /// "fgsm, bim, pgd, mifgsm, apgd, apgd-t, fab-t, square, autoattack, cw", for help and error text.
     public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 
     /// The methods adversarial training accepts, for its error text.
