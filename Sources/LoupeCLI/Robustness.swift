@@ -101,7 +101,7 @@ struct Robustness: ParsableCommand {
 /// What `robustness` and `merge` print: the self-audit's failures always, then the
 /// result as JSON or a table.
 func report(_ s: RobustnessSummary, run: String, _ output: OutputOptions) throws {
-    if let failed = s.audit.first(where: { !$0.passed }) { note("SELF-AUDIT FAILED: \(failed.check): \(failed.detail)") }
+    for failed in s.audit where !failed.passed { note("SELF-AUDIT FAILED: \(failed.check): \(failed.detail)") }
     if output.json { try printJSON(s.result(run: run).brief) } else if !output.quiet { printTable(s) }
 }
 

@@ -143,6 +143,7 @@ public struct RobustnessSummary {
         }
         audit = Self.audit(settings: settings, records: records, rows: rows, clean: clean,
                            perStep: perStep, unbounded: unbounded)
+            + Self.reliabilityChecks(settings: settings, records: records, rows: rows)
     }
 
     static func audit(

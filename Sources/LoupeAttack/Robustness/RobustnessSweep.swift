@@ -84,8 +84,12 @@ public struct RobustnessSweep {
     public func attackBatch(_ ids: [Int]) throws -> [SampleRecord] {
         let (images, labels) = try data.batch(ids)
         let n = ids.count, d = images.count / max(n, 1)
-        let clean = try model.logits(images).argmax()
-        var records = (0..<n).map { SampleRecord(id: ids[$0], label: labels[$0], clean: clean[$0], attacks: [:], unbounded: nil) }
+        let logits = try model.logits(images)
+        let clean = try logits.argmax()
+        let probes = try ModelProbe.probe(model, images: images, labels: labels, logits: logits)
+        var records = (0..<n).map {
+            SampleRecord(id: ids[$0], label: labels[$0], clean: clean[$0], attacks: [:], unbounded: nil, probe: probes[$0])
+        }
         let x0 = images.scalars
         let eps = settings.epsilons
         for method in settings.attacks {

@@ -196,9 +196,11 @@ public struct SampleRecord: Codable, Equatable, Sendable {
     /// Prediction under the ε = 1 self-check (nil when the check was off or the sample was
     /// already misclassified clean).
     public var unbounded: Int?
+    /// What probing the model at this sample showed (absent in records made before the probe).
+    public var probe: ModelProbe?
 
-    public init(id: Int, label: Int, clean: Int, attacks: [String: AttackRecord], unbounded: Int?) {
-        (self.id, self.label, self.clean, self.attacks, self.unbounded) = (id, label, clean, attacks, unbounded)
+    public init(id: Int, label: Int, clean: Int, attacks: [String: AttackRecord], unbounded: Int?, probe: ModelProbe? = nil) {
+        (self.id, self.label, self.clean, self.attacks, self.unbounded, self.probe) = (id, label, clean, attacks, unbounded, probe)
     }
 
     /// Why this record cannot come from a sweep under `settings`, or nil if it can: the
