@@ -67,7 +67,11 @@ struct Attack: ParsableCommand {
             }
             let result = try AttackReport.write(example, original: original, adversarial: adversarial, labels: model.preset.labels,
                                                 to: folder, command: OutputOptions.commandLine)
-            if output.json { try printJSON(result.brief) } else if !output.quiet { print(example.headline) }
+            if let warning = example.roundingWarning { note("warning: " + warning) }
+            if output.json { try printJSON(result.brief) } else if !output.quiet {
+                print(example.headline)
+                print(example.roundingLine + (example.queries.map { ", \($0) model queries" } ?? ""))
+            }
         }
     }
 }
