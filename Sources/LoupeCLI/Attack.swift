@@ -55,6 +55,7 @@ struct Attack: ParsableCommand {
         var s = AttackSettings()
         (s.method, s.norm, s.eps, s.alpha, s.steps, s.restarts) = (method, attack.norm, eps.value, attack.alpha?.value, attack.steps, attack.restarts)
         (s.loss, s.earlyStop, s.seed, s.target, s.label) = (attack.loss, earlyStop, attack.seed, target, label)
+        (s.queries, s.targetClasses) = (attack.queries, attack.targetClasses)
         return s
     }
 
@@ -67,7 +68,11 @@ struct Attack: ParsableCommand {
             return try AttackReport.write(example, original: original, adversarial: adversarial, labels: model.preset.labels,
                                           to: folder, command: OutputOptions.commandLine)
         } show: { result in
-            if output.json { try printJSON(result.brief) } else if !output.quiet { print(result.example.headline) }
+            if let warning = result.example.roundingWarning { note("warning: " + warning) }
+            if output.json { try printJSON(result.brief) } else if !output.quiet {
+                print(result.example.headline)
+                print(result.example.roundingLine + (result.example.queries.map { ", \($0) model queries" } ?? ""))
+            }
         }
     }
 }

@@ -10,12 +10,14 @@ struct Evaluate: ParsableCommand {
         Writes a run folder (result.json, confusion.png, misclassified.png, index.html) under
         --out DIR or Outputs/. With --attack, every image is attacked first and the numbers
         describe the adversarial images (clean accuracy is reported beside them). The attack runs 20
-        steps (100 for apgd) of 2.5·ε/steps unless told.
+        steps (100 for apgd, apgd-t and fab-t) of 2.5·ε/steps unless told. --attacks autoattack runs
+        AutoAttack's standard version and reports how many images each of its attacks broke.
 
         Examples:
           loupe evaluate --model fashion.safetensors --data fashion-mnist:test --json
           loupe evaluate --model robust.safetensors --attack pgd --eps 0.1 \\
               --alpha 0.01 --steps 20
+          loupe evaluate --model robust.safetensors --attacks autoattack --eps 0.1
           loupe evaluate --arch fashion-cnn --weights w.safetensors \\
               --data my-photos/test
         """))
@@ -24,7 +26,8 @@ struct Evaluate: ParsableCommand {
 
     @OptionGroup var data: DataOptions
 
-    @Option(help: ArgumentHelp("Attack every image first (\(AttackConfig.Method.allCases.filter { $0 != .cw }.map(\.rawValue).joined(separator: ", "))).",
+    @Option(name: [.customLong("attack"), .customLong("attacks")],
+            help: ArgumentHelp("Attack every image first (\(AttackConfig.Method.allCases.filter { $0 != .cw }.map(\.rawValue).joined(separator: ", "))); autoattack runs AutoAttack's four in cascade.",
                                valueName: "method"))
     var attack: AttackConfig.Method?
 
@@ -54,6 +57,7 @@ struct Evaluate: ParsableCommand {
             var a = EvaluateSettings.Attack(method: method)
             (a.norm, a.eps, a.alpha, a.steps) = (attackOptions.norm ?? .linf, eps.value, attackOptions.alpha?.value, attackOptions.steps)
             (a.loss, a.restarts, a.seed) = (attackOptions.loss ?? .ce, attackOptions.restarts, attackOptions.seed)
+            (a.queries, a.targetClasses) = (attackOptions.queries, attackOptions.targetClasses)
             return a
         }
         return s

@@ -15,6 +15,13 @@ struct Robustness: ParsableCommand {
         intervals. After an interruption (even kill -9) rerun the same command with --resume.
         --shard i/n runs the i-th of n slices (0-based); combine them with `loupe merge`. Every
         iterative attack runs --steps (default 20) unless --attacks gives it its own (apgd:100).
+        autoattack is AutoAttack's standard version: APGD-CE and APGD-T (100 steps), FAB-T (100
+        iterations) and Square (--queries, 5000) in cascade, each on the samples the ones before
+        left correct; the report says how many samples each broke. The audit flags what makes
+        such numbers unreliable: a randomized model, probabilities instead of logits, zero
+        gradients, a black-box attack breaking what the gradient attacks could not (gradient
+        masking), too few classes for the targeted attacks, FGSM far above PGD (catastrophic
+        overfitting).
 
         Examples:
           loupe robustness --model fashion.safetensors --data fashion-mnist:test \\
@@ -23,6 +30,7 @@ struct Robustness: ParsableCommand {
               --steps 20 --alpha 0.01 --limit 1000
           loupe robustness --model fashion.safetensors \\
               --attacks fgsm,pgd,apgd:100 --eps 0,0.05,0.1
+          loupe robustness --model robust.safetensors --attacks autoattack --eps 0.1
           loupe robustness --model fashion.safetensors --shard 3/8 \\
               --out runs/shard-3 --resume
         """))
@@ -66,7 +74,8 @@ struct Robustness: ParsableCommand {
         return SweepSettings(
             model: modelName, data: dataName, total: total, attacks: attacks.methods, norm: attack.norm ?? .linf,
             epsilons: eps.values, steps: attack.steps ?? 20, alpha: attack.alpha?.value, restarts: attack.restarts,
-            seed: attack.seed, loss: attack.loss, attackSteps: attacks.steps, unboundedCheck: !noUnboundedCheck, shard: shard)
+            seed: attack.seed, loss: attack.loss, attackSteps: attacks.steps, queries: attack.queries,
+            targetClasses: attack.targetClasses, unboundedCheck: !noUnboundedCheck, shard: shard)
     }
 
     func run() throws {
@@ -93,7 +102,7 @@ struct Robustness: ParsableCommand {
 /// What `robustness` and `merge` print: the self-audit's failures always, then the
 /// result as JSON or a table.
 func report(_ s: RobustnessSummary, run: String, _ output: OutputOptions) throws {
-    if let failed = s.audit.first(where: { !$0.passed }) { note("SELF-AUDIT FAILED: \(failed.check): \(failed.detail)") }
+    for failed in s.audit where !failed.passed { note("SELF-AUDIT FAILED: \(failed.check): \(failed.detail)") }
     if output.json { try printJSON(s.result(run: run).brief) } else if !output.quiet { printTable(s) }
 }
 
@@ -104,6 +113,13 @@ func printTable(_ s: RobustnessSummary) {
         let c = r.robust.ci95
         print(String(format: "%-8@ %6.4g   %7.2f%%   [%6.2f%%, %6.2f%%]   %7.2f%%", r.attack.rawValue as NSString, r.eps,
                      r.robust.value * 100, c.lower * 100, c.upper * 100, r.success.value * 100))
+    }
+    for r in s.rows {
+        if let line = r.contributions { print(String(format: "%@ at ε = %g: ", r.attack.rawValue, r.eps) + line) }
+        if let q = r.queries {
+            print(String(format: "%@ at ε = %g: %d model queries, %.1f per sample queried", r.attack.rawValue, r.eps, q.total, q.mean)
+                  + (q.medianToBreak.map { String(format: ", median %g to break", $0) } ?? ""))
+        }
     }
     for c in s.audit { print("\(c.passed ? "PASS" : "FAIL")  \(c.check): \(c.detail)") }
 }

@@ -16,7 +16,10 @@ struct Train: ParsableCommand {
         cluster preempting the job) stops after the batch in flight and saves it too, and
         --resume FILE continues exactly where it stopped (exit status 130 says it stopped
         early). A kill -9 loses at most the epoch in flight. --adversarial pgd attacks each batch with
-        ε = 0.1, α = 0.01 and 7 steps unless told.
+        ε = 0.1, α = 0.01 and 7 steps unless told; --adversarial fgsm is Wong et al.'s fast
+        adversarial training (a random start, one step of α = 1.25ε), about 4× cheaper, which can
+        overfit catastrophically: check the model with `loupe robustness --attacks fgsm,pgd`,
+        whose audit flags FGSM accuracy far above PGD's.
 
         Examples:
           loupe train --data fashion-mnist --arch fashion-cnn --epochs 5 \\
@@ -25,6 +28,7 @@ struct Train: ParsableCommand {
               --out sgd.safetensors
           loupe train --adversarial pgd --eps 0.1 --alpha 0.01 --steps 7 \\
               --out robust.safetensors
+          loupe train --adversarial fgsm --eps 0.1 --out fast.safetensors
           loupe train --resume fashion.safetensors --epochs 10
           loupe train --data my-photos/ --spec my-cnn.yaml --out mine.safetensors
         """))

@@ -65,10 +65,23 @@ final class AdversarialTrainingTests: XCTestCase {
             XCTAssertEqual(try fixed.perturb(model: model, images: images, labels: labels, stream: stream).scalars,
                            expected(x0, labels: labels, eps: eps, alpha: alpha, steps: steps, randomStart: false, stream: stream))
         }
-        // FGSM: one step of ε from the clean image, whatever α and steps say.
-        let fgsm = try AdversarialTraining(method: .fgsm, eps: 0.07, alpha: 0.01, steps: 9)
+        // FGSM without a random start: one step of ε from the clean image, whatever α and steps say.
+        let fgsm = try AdversarialTraining(method: .fgsm, eps: 0.07, alpha: 0.01, steps: 9, randomStart: false)
         XCTAssertEqual(try fgsm.perturb(model: model, images: images, labels: labels, stream: stream).scalars,
                        expected(x0, labels: labels, eps: 0.07, alpha: 0.07, steps: 1, randomStart: false, stream: stream))
+        // Wong et al. 2020's fast adversarial training: a uniform start in the ball, then one
+        // step of α = 1.25ε (or the α given), projected; the sidecar records what ran.
+        let fast = try AdversarialTraining(method: .fgsm, eps: 0.08, steps: 9)
+        let wong: Float = 1.25 * 0.08
+        XCTAssertEqual(try fast.perturb(model: model, images: images, labels: labels, stream: stream).scalars,
+                       expected(x0, labels: labels, eps: 0.08, alpha: wong, steps: 1, randomStart: true, stream: stream))
+        XCTAssertEqual(fast.info, .init(method: "fgsm", eps: 0.08, alpha: wong, steps: 1, randomStart: true))
+        let slower = try AdversarialTraining(method: .fgsm, eps: 0.08, alpha: 0.02)
+        XCTAssertEqual(try slower.perturb(model: model, images: images, labels: labels, stream: stream).scalars,
+                       expected(x0, labels: labels, eps: 0.08, alpha: 0.02, steps: 1, randomStart: true, stream: stream))
+        // The settings' defaults: α 0.01 for PGD, 1.25ε for FGSM.
+        XCTAssertEqual(try TrainSettings.Adversarial(method: .pgd).training().config.stepSize, 0.01)
+        XCTAssertEqual(try TrainSettings.Adversarial(method: .fgsm).training().config.stepSize, 0.125)
     }
 
     /// Only the methods that declare themselves trainable are accepted.

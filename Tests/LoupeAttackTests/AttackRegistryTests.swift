@@ -11,10 +11,10 @@ final class AttackRegistryTests: XCTestCase {
 
     func testRegistryListsEveryMethodOnce() {
         let names = Method.allCases.map(\.rawValue)
-        XCTAssertEqual(names, ["fgsm", "bim", "pgd", "mifgsm", "apgd", "cw"])
+        XCTAssertEqual(names, ["fgsm", "bim", "pgd", "mifgsm", "apgd", "apgd-t", "fab-t", "square", "autoattack", "cw"])
         XCTAssertEqual(Set(names).count, names.count)
         XCTAssertEqual(Set(Method.allCases.map(\.title)).count, names.count)
-        XCTAssertEqual(Method.names, "fgsm, bim, pgd, mifgsm, apgd, cw")
+        XCTAssertEqual(Method.names, "fgsm, bim, pgd, mifgsm, apgd, apgd-t, fab-t, square, autoattack, cw")
         XCTAssertEqual(Method.trainableNames, "fgsm, pgd")
     }
 
@@ -75,9 +75,9 @@ final class AttackRegistryTests: XCTestCase {
         }), unbounded: nil)
         let summary = try RobustnessSummary(settings: settings, records: [record])
         let compared = summary.audit.map(\.check).filter { $0.hasSuffix("never leaves more accuracy than FGSM at the same ε") }
-        XCTAssertEqual(compared, ["PGD", "APGD"].map { "\($0) never leaves more accuracy than FGSM at the same ε" })
+        XCTAssertEqual(compared, ["PGD", "APGD", "APGD-T", "AutoAttack"].map { "\($0) never leaves more accuracy than FGSM at the same ε" })
         XCTAssertEqual(summary.accuracyPerStep.map(\.attack), all.filter(\.plotsSteps))
-        XCTAssertEqual(all.filter(\.plotsSteps), [.bim, .pgd, .mifgsm, .apgd])
+        XCTAssertEqual(all.filter(\.plotsSteps), [.bim, .pgd, .mifgsm, .apgd, .apgdT])
         let fgsmOnly = SweepSettings(model: "m", data: "d", total: 1, attacks: [.fgsm], epsilons: [0.1], unboundedCheck: false)
         XCTAssertFalse(try RobustnessSummary(settings: fgsmOnly, records: [record]).audit.contains { $0.check.contains("than FGSM") })
     }

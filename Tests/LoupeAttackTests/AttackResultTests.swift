@@ -1,5 +1,6 @@
 import Foundation
 @testable import LoupeAttack
+import LoupeData
 import LoupeNN
 import XCTest
 
@@ -16,7 +17,8 @@ final class AttackResultTests: XCTestCase {
             before: top(3, 0.9), after: top(5, 0.6), linf: 0.25, l2: 1.5, success: true, successBeforeQuantization: true,
             flipStep: 1, seconds: 0.5,
             trajectory: [.init(step: 0, loss: 0.1, trueProbability: 0.9, targetProbability: nil, predicted: 3),
-                         .init(step: 1, loss: 2.0, trueProbability: 0.2, targetProbability: nil, predicted: 5)])
+                         .init(step: 1, loss: 2.0, trueProbability: 0.2, targetProbability: nil, predicted: 5)],
+            linfBeforeRounding: 0.25, roundingWarning: nil)
         return AttackResult(files: .init(run: "/r", original: "/r/original.png", adversarial: "/r/adversarial.png",
                                          perturbation: "/r/perturbation.png"),
                             command: "loupe attack a.png --method fgsm --eps 0.25", example: example)
@@ -30,7 +32,9 @@ final class AttackResultTests: XCTestCase {
         let full = try object(result())
         XCTAssertEqual(Set(full.keys), ["run", "image", "original", "adversarial", "perturbation", "before", "after", "linf", "l2",
                                         "success", "command", "model", "settings", "true_class", "target",
-                                        "success_before_quantization", "flip_step", "seconds", "trajectory"])
+                                        "success_before_quantization", "flip_step", "seconds", "trajectory",
+                                        "linf_before_rounding", "rounding_warning"])
+        XCTAssertTrue(full["rounding_warning"] is NSNull)
         let settings = try XCTUnwrap(full["settings"] as? [String: Any])
         XCTAssertEqual(Set(settings.keys), ["method", "norm", "eps", "alpha", "steps", "restarts", "loss", "early_stop", "seed"])
         // FGSM takes one step of size ε.
@@ -66,5 +70,35 @@ final class AttackResultTests: XCTestCase {
         XCTAssertThrowsError(try s.validate(), "fgsm is an L∞ attack")
         XCTAssertNoThrow(try AttackSettings().validate())
         XCTAssertEqual(try JSONDecoder().decode(AttackSettings.self, from: try JSONEncoder().encode(s)), s)
+    }
+
+    /// ε below one 8-bit level: the float attack moves pixels, the saved image cannot. The
+    /// example says so (result.json, page, terminal) with both L∞ figures; at ε = 2/255 the
+    /// saved image keeps its 2 levels and there is no warning.
+    func testRoundingBelowOneLevelIsReported() throws {
+        let model = try Fixtures.linearImageModel(channels: 1, size: 4, weights: [[Float](repeating: 0.5, count: 16),
+                                                                                 [Float](repeating: -0.5, count: 16)], bias: [0, 0])
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-rounding-\(UUID().uuidString).png").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let png = try Image(width: 4, height: 4, channels: 1, pixels: (0..<16).map { UInt8(100 + $0 * 3) }).pngData()
+        try Data(png).write(to: URL(fileURLWithPath: path))
+        var settings = AttackSettings()
+        (settings.method, settings.eps) = (.fgsm, 0.003)
+        let (tiny, original, adversarial) = try AdversarialExample.make(path, model: model, settings: settings)
+        XCTAssertEqual(adversarial.scalars, original.scalars, "the saved image is the original")
+        XCTAssertEqual(tiny.linf, 0)
+        XCTAssertEqual(tiny.linfBeforeRounding, 0.003, accuracy: 1e-6)
+        let warning = try XCTUnwrap(tiny.roundingWarning)
+        XCTAssertTrue(warning.contains("ε = 0.003 is below one 8-bit level"), warning)
+        XCTAssertEqual(tiny.roundingLine, "saved image: L∞ 0/255 = 0.0000 after 8-bit rounding (float attack 0.0030 = 0.77/255)")
+        let page = AttackReport.page(tiny, labels: model.preset.labels, plot: AttackReport.trajectoryPlot(tiny, labels: model.preset.labels),
+                                     pixelated: true, command: "loupe attack")
+        XCTAssertTrue(page.contains("the saved image differs from the original"))
+        XCTAssertTrue(page.contains("Saved image: L∞ 0/255"))
+
+        settings.eps = 2 / 255
+        let (fine, _, _) = try AdversarialExample.make(path, model: model, settings: settings)
+        XCTAssertNil(fine.roundingWarning)
+        XCTAssertEqual(fine.linf * 255, 2, accuracy: 1e-4)
     }
 }

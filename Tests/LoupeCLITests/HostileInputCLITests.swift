@@ -73,7 +73,7 @@ extension HostileInputCLITests {
 final class OptionErrorCLITests: XCTestCase {
     func testParserErrorsAreOneLineNamingTheValueAndTheChoices() throws {
         for (arguments, says) in [
-            (["attack", "x.png", "--method", "foo"], ["'foo'", "fgsm, bim, pgd, mifgsm, apgd, cw", "loupe attack --help"]),
+            (["attack", "x.png", "--method", "foo"], ["'foo'", "fgsm, bim, pgd, mifgsm, apgd, apgd-t, fab-t, square, autoattack, cw", "loupe attack --help"]),
             (["attack", "x.png", "--eps", "-1"], ["'-1'", "--eps"]),
             (["evaluate", "--model", "m.safetensors", "--eps", "-0.5"], ["'-0.5'", "--eps"]),
             (["attack", "x.png", "--steps", "0"], ["--steps must be at least 1"]),

@@ -53,6 +53,37 @@ final class LabOptionsTests: XCTestCase {
         XCTAssertTrue(bim.stderr.contains("'pgd'") && bim.stderr.contains("'fgsm'"), bim.stderr)
     }
 
+    /// AutoAttack's attacks take their budgets from --queries and --target-classes in every
+    /// command; evaluate spells its option --attack or --attacks; autoattack's iterations
+    /// are the standard 100 and cannot be changed per attack.
+    func testAutoAttackOptions() throws {
+        for spelling in ["--attack", "--attacks"] {
+            let e = try Evaluate.parse(["--model", "m.safetensors", spelling, "autoattack", "--eps", "8/255", "--queries", "1000",
+                                        "--target-classes", "5"])
+            let config = try XCTUnwrap(e.settings.attack).config
+            XCTAssertEqual(config.method, .autoattack)
+            XCTAssertEqual([config.steps, config.queries, config.targetClasses], [100, 1000, 5])
+        }
+        // Methods with their own loss keep it rather than failing on evaluate's default ce.
+        for method in ["apgd-t", "square", "fab-t"] {
+            let e = try Evaluate.parse(["--model", "m.safetensors", "--attack", method])
+            XCTAssertNoThrow(try e.settings.validate(), method)
+        }
+        XCTAssertEqual(try XCTUnwrap(Evaluate.parse(["--model", "m.safetensors", "--attack", "apgd-t"]).settings.attack).config.steps, 100)
+        let r = try Robustness.parse(["--attacks", "autoattack,square", "--queries", "300", "--target-classes", "3"])
+        let s = r.settings(total: 10)
+        XCTAssertEqual(s.attacks, [.autoattack, .square])
+        XCTAssertEqual([s.queries, s.targetClasses], [300, 3])
+        XCTAssertEqual(s.config(.autoattack, eps: 0.1).steps, 100, "the standard iterations, whatever --steps says")
+        XCTAssertEqual(try Robustness.parse([]).settings(total: 10).queries, nil, "defaults stay out of sweep.json")
+        let fixed = try LoupeBinary.run(["robustness", "--attacks", "autoattack:50"])
+        XCTAssertEqual(fixed.status, 2, fixed.stderr)
+        XCTAssertTrue(fixed.stderr.contains("always runs 100 iterations"), fixed.stderr)
+        let a = try Attack.parse(["x.png", "--method", "square", "--queries", "200"])
+        XCTAssertEqual(a.settings.config.queries, 200)
+        XCTAssertThrowsError(try Attack.parse(["x.png", "--method", "square", "--queries", "0"]))
+    }
+
     /// The form Recipes/cluster/ uses, with the older --batch spelling.
     func testRobustnessKeepsItsCommandForms() throws {
         let r = try Robustness.parse(["--model", "m.safetensors", "--data", "fashion-mnist:test", "--attacks", "fgsm,pgd,apgd:100",

@@ -42,7 +42,11 @@ public enum AttackReport {
         let verdict = e.target.map { "target \(name($0)): " + (e.success ? "reached" : "not reached") }
             ?? (e.success ? "top-1 changed" : "top-1 unchanged")
         page.badges([(name: "after 8-bit rounding", passed: e.success, detail: verdict
-                      + String(format: " (before rounding: %@)", e.successBeforeQuantization ? "succeeded" : "failed"))])
+                      + String(format: " (before rounding: %@)", e.successBeforeQuantization ? "succeeded" : "failed"))]
+                    + (e.roundingWarning.map { [(name: "the saved image differs from the original", passed: false, detail: $0)] } ?? []))
+        page.paragraph(e.roundingLine.prefix(1).uppercased() + e.roundingLine.dropFirst() + "."
+                       + (e.queries.map { " The attack made \($0) model queries." } ?? "")
+                       + (e.brokenBy.map { " Broken by \($0)." } ?? ""))
         page.imageGrid([
             (path: "original.png", caption: "original: \(percent(e.before.top.first))"),
             (path: "adversarial.png", caption: "adversarial: \(percent(e.after.top.first))"),

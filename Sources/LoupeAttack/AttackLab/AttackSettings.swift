@@ -12,6 +12,9 @@ public struct AttackSettings: Codable, Sendable, Equatable {
     /// Stop at the first step that succeeds; running every step instead raises confidence.
     public var earlyStop = false
     public var seed: UInt64 = 0
+    /// Square's query budget (default 5,000) and the classes APGD-T and FAB-T aim at (9).
+    public var queries: Int?
+    public var targetClasses: Int?
     /// Targeted attack toward this class (index or name).
     public var target: String?
     /// True class for an untargeted attack (default: the model's top-1 on the image).
@@ -26,6 +29,8 @@ public struct AttackSettings: Codable, Sendable, Equatable {
         c.seed = seed
         c.earlyStop = earlyStop
         if let loss { c.loss = loss }
+        if let queries { c.queries = queries }
+        if let targetClasses { c.targetClasses = targetClasses }
         return c
     }
 

@@ -32,6 +32,12 @@ public struct AttackConfig: Sendable {
     /// CW: binary-search rounds over the trade-off constant c, and its first value.
     public var searchSteps = 5
     public var initialConst: Float = 1.0
+    /// A score-based method's budget of model queries per sample and restart (Square's
+    /// 5,000 in AutoAttack).
+    public var queries = 5000
+    /// How many of the likeliest wrong classes a method that `aimsAtLikelyClasses` tries
+    /// (AutoAttack's 9); fewer when the model has fewer wrong classes.
+    public var targetClasses = 9
     public var seed: UInt64 = 0
 
     public init(method: Method, norm: Norm = .linf, eps: Float, alpha: Float? = nil, steps: Int? = nil) {
@@ -47,12 +53,19 @@ public struct AttackConfig: Sendable {
     /// Step size α, by the method's own rule.
     public var stepSize: Float { method.stepSize(self) }
 
+    /// Rounds of the driver's loop after the start point: `steps`, or for a score-based
+    /// method the proposals after its first query, so it queries each sample at most
+    /// `queries` times per restart.
+    var iterations: Int { method.blackBox ? queries - 1 : steps }
+
     /// Checks the budget before any work is done.
     public func validate() throws {
         func bad(_ why: String) -> AttackError { .invalid(why) }
         guard eps >= 0, eps.isFinite else { throw bad("eps must be a finite number ≥ 0, got \(eps)") }
         guard steps >= 1 else { throw bad("steps must be ≥ 1, got \(steps)") }
         guard restarts >= 1 else { throw bad("restarts must be ≥ 1, got \(restarts)") }
+        guard queries >= 1 else { throw bad("queries must be ≥ 1, got \(queries)") }
+        guard targetClasses >= 1 else { throw bad("target classes must be ≥ 1, got \(targetClasses)") }
         if let alpha, !(alpha > 0 && alpha.isFinite) { throw bad("alpha must be positive, got \(alpha)") }
         guard method.norms.contains(norm) else { throw bad(method.unsupportedNorm) }
         if let why = method.refusesAlpha, alpha != nil { throw bad(why) }

@@ -8,18 +8,57 @@ struct AttackBatch {
     let labels: [Int]
     let targets: [Int]?
     let ids: [Int]
+    /// The classes a targeted loss aims at when they are not the success criterion: an
+    /// untargeted APGD-T or FAB-T restart climbs toward one likely wrong class, and any
+    /// misclassification counts.
+    var lossTargets: [Int]?
     var count: Int { labels.count }
+
+    init(images: Tensor, labels: [Int], targets: [Int]?, ids: [Int], lossTargets: [Int]? = nil) {
+        (self.images, self.labels, self.targets, self.ids, self.lossTargets) = (images, labels, targets, ids, lossTargets)
+    }
 
     /// Success: misclassified (untargeted) or on its target (targeted).
     func hits(_ i: Int, _ prediction: Int) -> Bool { targets.map { prediction == $0[i] } ?? (prediction != labels[i]) }
+
+    /// The classes the loss is about: the loss targets, else the targets (nil: untargeted).
+    var aims: [Int]? { lossTargets ?? targets }
+
+    /// Samples `rows` of the batch, in that order.
+    func subset(_ rows: [Int]) throws -> AttackBatch {
+        let n = count, d = images.count / Swift.max(n, 1)
+        let x = images.scalars
+        var out = [Float](repeating: 0, count: rows.count * d)
+        for (r, i) in rows.enumerated() { for j in 0..<d { out[r * d + j] = x[i * d + j] } }
+        return AttackBatch(images: try Tensor(shape: [rows.count] + images.shape.dropFirst(), scalars: out),
+                           labels: rows.map { labels[$0] }, targets: targets.map { t in rows.map { t[$0] } },
+                           ids: rows.map { ids[$0] }, lossTargets: lossTargets.map { t in rows.map { t[$0] } })
+    }
 }
 
 /// What an attack hands back before the model re-judges it: per sample the returned
-/// iterate, the step it first succeeded at, and the trajectory when recorded.
+/// iterate, the step it first succeeded at, the trajectory when recorded, the model
+/// queries spent on it and, for a cascade, which member produced the iterate.
 struct AttackIterates {
     var x: [Float]
     var step: [Int?]
     var trajectories: [[AttackStep]]
+    var queries: [Int]
+    var producedBy: [String?]?
+
+    init(x: [Float], step: [Int?], trajectories: [[AttackStep]], queries: [Int]? = nil, producedBy: [String?]? = nil) {
+        (self.x, self.step, self.trajectories) = (x, step, trajectories)
+        self.queries = queries ?? [Int](repeating: 0, count: step.count)
+        self.producedBy = producedBy
+    }
+}
+
+/// One restart of a step rule: its number (which keys the random start and the rule's own
+/// randomness) and, for a method that aims at likely classes, the class each sample's loss
+/// aims at.
+struct RestartPlan {
+    let restart: Int
+    let lossTargets: [Int]?
 }
 
 /// The one loop every attack runs through. For a step rule it owns the random start
@@ -47,7 +86,8 @@ struct AttackDriver {
 
     func run(_ batch: AttackBatch, recordTrajectory: Bool) throws -> AttackOutcome {
         if batch.count == 0 {
-            return AttackOutcome(adversarial: batch.images.detached, success: [], predictions: [], successStep: [], trajectories: [])
+            return AttackOutcome(adversarial: batch.images.detached, success: [], predictions: [], successStep: [], trajectories: [],
+                                 queries: [], brokenBy: [])
         }
         let iterates: AttackIterates
         switch config.method.engine {
@@ -58,34 +98,44 @@ struct AttackDriver {
     }
 
     /// Restarts × steps of `rule`, each sample keeping its iterate by the rule's `keeps`
-    /// and the best over restarts.
+    /// and the best over restarts. With early stop a sample that succeeded is not
+    /// attacked again by later restarts.
     private func iterate<Rule: AttackStepRule>(_ rule: Rule, _ batch: AttackBatch, recordTrajectory: Bool) throws -> AttackIterates {
         let n = batch.count
-        let context = self.context(batch.images)
-        let d = context.d, x0 = context.origin
+        let x0 = batch.images.detached.scalars
+        let d = x0.count / Swift.max(n, 1)
         let sampleShape = Array(batch.images.shape.dropFirst())
         var best = BestOverRestarts(x0, samples: n)
         var trajectories = [[AttackStep]](repeating: [], count: n)
+        var queries = [Int](repeating: 0, count: n)
+        let steps = config.iterations
 
-        for restart in 0..<config.restarts {
-            var x = randomStart(rule, context) { RandomStream(seed: config.seed, key: [UInt64(batch.ids[$0]), UInt64(restart)]) }
+        for plan in try restarts(batch) {
+            var batch = batch
+            batch.lossTargets = plan.lossTargets
+            let context = self.context(x0, shape: batch.images.shape) {
+                RandomStream(seed: config.seed, key: [UInt64(batch.ids[$0]), UInt64(plan.restart)])
+            }
+            var x = randomStart(rule, context)
             var state = rule.begin(at: x, context: context)
-            var frozen = [Bool](repeating: false, count: n)    // succeeded, early stop
+            var frozen = (0..<n).map { config.earlyStop && best.succeeded($0) }
             var firstHit = [Int?](repeating: nil, count: n)
             var keptX = x
             var keptLoss = [Float](repeating: -.infinity, count: n)
             var keptSuccess = [Bool](repeating: false, count: n)
+            let recording = recordTrajectory && plan.restart == 0
 
-            for step in 0...config.steps {
+            for step in 0...steps {
                 // Only samples still being attacked go through the model: with early stop the
                 // batch shrinks as samples break, which is most of the saving in a sweep.
                 let active = (0..<n).filter { !frozen[$0] }
                 if active.isEmpty { break }
                 // The last round only evaluates the final iterate.
-                let evaluateOnly = step == config.steps
+                let evaluateOnly = step == steps
                 let round = try evaluate(x, samples: active, sampleShape: sampleShape, batch: batch,
-                                         withGradient: !evaluateOnly, probabilities: recordTrajectory && restart == 0)
+                                         withGradient: rule.usesGradient && !evaluateOnly, probabilities: recording)
                 for (a, i) in active.enumerated() {
+                    queries[i] += 1
                     let loss = round.losses[a], hit = batch.hits(i, round.predictions[a])
                     rule.observe(&state, sample: i, step: step, loss: loss, x: x, gradient: round.gradient, row: a, context: context)
                     if rule.keeps.replaces(hit: hit, loss: loss, keptSuccess: keptSuccess[i], keptLoss: keptLoss[i]) {
@@ -96,35 +146,66 @@ struct AttackDriver {
                         if firstHit[i] == nil { firstHit[i] = step }
                         if config.earlyStop { frozen[i] = true }
                     }
-                    if let record = round.record(a, step: step, label: batch.labels[i], target: batch.targets?[i]) {
+                    if recording, let record = round.record(a, step: step, label: batch.labels[i], target: batch.targets?[i]) {
                         trajectories[i].append(record)
                     }
                 }
-                guard var gradient = round.gradient, !evaluateOnly else { break }
+                if evaluateOnly { break }
+                // A score-based rule gets no gradient rows: it proposes from what it observed.
+                var gradient = round.gradient ?? []
                 for (a, i) in active.enumerated() where !frozen[i] {
                     rule.step(&state, &x, sample: i, step: step, gradient: &gradient, row: a, context: context)
                 }
             }
-            for i in 0..<n { best.offer(i, from: keptX, success: keptSuccess[i], loss: keptLoss[i], step: firstHit[i]) }
+            for i in 0..<n where keptLoss[i] > -.infinity {
+                best.offer(i, from: keptX, success: keptSuccess[i], loss: keptLoss[i], step: firstHit[i])
+            }
         }
-        return AttackIterates(x: best.x, step: best.step, trajectories: trajectories)
+        return AttackIterates(x: best.x, step: best.step, trajectories: trajectories, queries: queries)
+    }
+
+    /// The restarts to run: `restarts` of them, or for a method that aims at likely classes
+    /// (and no explicit target) `restarts` per class, aimed in turn at each sample's
+    /// likeliest wrong classes on the clean image.
+    func restarts(_ batch: AttackBatch) throws -> [RestartPlan] {
+        guard config.method.aimsAtLikelyClasses && batch.targets == nil else {
+            return (0..<config.restarts).map { RestartPlan(restart: $0, lossTargets: nil) }
+        }
+        let ranked = try likelyWrongClasses(batch)
+        let classes = ranked.first?.count ?? 0
+        return (0..<classes * config.restarts).map { r in
+            RestartPlan(restart: r, lossTargets: ranked.map { $0[r / config.restarts] })
+        }
+    }
+
+    /// Per sample the `targetClasses` classes other than its label with the highest clean
+    /// logits, likeliest first (ties to the lower index): AutoAttack's targets, taken from
+    /// the clean output once.
+    func likelyWrongClasses(_ batch: AttackBatch) throws -> [[Int]] {
+        let logits = try model.logits(batch.images)
+        let k = logits.shape[1], z = logits.scalars
+        let wanted = Swift.min(config.targetClasses, k - 1)
+        return batch.labels.enumerated().map { i, label in
+            let others = (0..<k).filter { $0 != label }
+            return Array(others.sorted { z[i * k + $0] > z[i * k + $1] || z[i * k + $0] == z[i * k + $1] && $0 < $1 }.prefix(wanted))
+        }
     }
 
     /// Madry et al.'s inner maximization as adversarial training runs it: one restart,
     /// every step on every sample, the last iterate kept, and no evaluation passes,
     /// trajectories or re-judging, which only reporting needs. `startStream(i)` keys
     /// sample i's random start.
-    func lastIterate(_ batch: AttackBatch, startStream: (Int) -> RandomStream) throws -> Tensor {
+    func lastIterate(_ batch: AttackBatch, startStream: @escaping (Int) -> RandomStream) throws -> Tensor {
         guard case let .steps(makeRule) = config.method.engine else {
             throw AttackError.invalid("\(config.method) runs its own loop and has no lean mode")
         }
         return try lastIterate(makeRule(config), batch, startStream: startStream)
     }
 
-    private func lastIterate<Rule: AttackStepRule>(_ rule: Rule, _ batch: AttackBatch, startStream: (Int) -> RandomStream) throws -> Tensor {
+    private func lastIterate<Rule: AttackStepRule>(_ rule: Rule, _ batch: AttackBatch, startStream: @escaping (Int) -> RandomStream) throws -> Tensor {
         if batch.count == 0 { return batch.images.detached }
-        let context = self.context(batch.images)
-        var x = randomStart(rule, context, stream: startStream)
+        let context = self.context(batch.images.detached.scalars, shape: batch.images.shape, stream: startStream)
+        var x = randomStart(rule, context)
         var state = rule.begin(at: x, context: context)
         for step in 0..<config.steps {
             guard var gradient = try evaluate(x, shape: batch.images.shape, labels: batch.labels, targets: batch.targets,
@@ -136,22 +217,20 @@ struct AttackDriver {
         return try Tensor(shape: batch.images.shape, scalars: x)
     }
 
-    private func context(_ images: Tensor) -> StepContext {
-        let x0 = images.detached.scalars
-        let n = images.shape.first ?? 0
+    /// What a step rule sees of one restart; `stream(i)` keys sample i's randomness.
+    private func context(_ x0: [Float], shape: [Int], stream: @escaping (Int) -> RandomStream) -> StepContext {
+        let n = shape.first ?? 0
         return StepContext(threat: ThreatModel(norm: config.norm, eps: config.eps), origin: x0, samples: n,
-                           d: x0.count / Swift.max(n, 1), config: config)
+                           d: x0.count / Swift.max(n, 1), sampleShape: Array(shape.dropFirst()), config: config, stream: stream)
     }
 
     /// The clean images, each moved to its random start when the settings ask for one.
-    private func randomStart<Rule: AttackStepRule>(
-        _ rule: Rule, _ context: StepContext, stream: (Int) -> RandomStream
-    ) -> [Float] {
+    private func randomStart<Rule: AttackStepRule>(_ rule: Rule, _ context: StepContext) -> [Float] {
         var x = context.origin
         guard config.randomStart && config.eps > 0 else { return x }
         let d = context.d
         for i in 0..<context.samples {
-            rule.randomStart(&x, sample: i * d..<(i + 1) * d, stream: stream(i), context: context)
+            rule.randomStart(&x, sample: i * d..<(i + 1) * d, stream: context.stream(i), context: context)
         }
         return x
     }
@@ -162,8 +241,10 @@ struct AttackDriver {
         let adversarial = try Tensor(shape: batch.images.shape, scalars: iterates.x)
         let predictions = try model.logits(adversarial).argmax()
         let success = predictions.indices.map { batch.hits($0, predictions[$0]) }
+        let producedBy = iterates.producedBy ?? success.map { _ in config.method.rawValue }
         return AttackOutcome(adversarial: adversarial, success: success, predictions: predictions,
                              successStep: success.indices.map { success[$0] ? iterates.step[$0] : nil },
-                             trajectories: iterates.trajectories)
+                             trajectories: iterates.trajectories, queries: iterates.queries,
+                             brokenBy: success.indices.map { success[$0] ? producedBy[$0] : nil })
     }
 }

@@ -14,6 +14,12 @@ enum AttackLoss {
         }
     }
 
+    /// Classes a loss needs: DLR's denominator reads the third logit (the fourth when
+    /// targeted); the others need two.
+    static func minimumClasses(_ kind: AttackConfig.Loss, targeted: Bool) -> Int {
+        kind == .dlr ? (targeted ? 4 : 3) : 2
+    }
+
     /// Per sample, Croce & Hein (2020), with z sorted descending as z_π1 ≥ z_π2 ≥ …:
     /// untargeted −(z_y − max_{j≠y} z_j) / (z_π1 − z_π3), targeted
     /// −(z_y − z_t) / (z_π1 − (z_π3 + z_π4)/2); each + 1e-12 below, as the reference code.
@@ -21,7 +27,7 @@ enum AttackLoss {
     /// gradient flows through the logits it picks, as through a sort.
     static func dlr(_ logits: Tensor, labels: [Int], targets: [Int]?) throws -> Tensor {
         let (n, k) = (logits.shape[0], logits.shape[1])
-        let needed = targets == nil ? 3 : 4
+        let needed = minimumClasses(.dlr, targeted: targets != nil)
         guard k >= needed else {
             throw AttackError.invalid("the DLR loss needs at least \(needed) classes\(targets == nil ? "" : " when targeted"); this model has \(k): use ce or margin")
         }

@@ -46,6 +46,16 @@ extension AttackConfig {
         let zeroBudgetIsUnbounded: Bool
         /// Madry-style adversarial training may use it as its inner maximization.
         let trainable: Bool
+        /// Score-based: it reads only the model's outputs, never a gradient, so it cannot be
+        /// fooled by masked gradients; it spends `AttackConfig.queries` and reports them.
+        public let blackBox: Bool
+        /// Untargeted, it climbs a targeted loss toward each of the `targetClasses` most
+        /// likely wrong classes of the clean image in turn, one restart each (AutoAttack's
+        /// APGD-T and FAB-T); success is still any misclassification.
+        public let aimsAtLikelyClasses: Bool
+        /// The attacks it runs in cascade, in order (AutoAttack), each on the samples the
+        /// ones before it left standing; empty for a single attack.
+        public let members: [Member]
         /// How the method runs.
         let engine: Engine
 
@@ -53,6 +63,21 @@ extension AttackConfig {
         enum Engine: Sendable {
             case steps(@Sendable (AttackConfig) -> any AttackStepRule)
             case loop(@Sendable (AttackDriver, AttackBatch, _ recordTrajectory: Bool) throws -> AttackIterates)
+        }
+
+        /// One attack of a cascade: the name records and prose give it, and its settings,
+        /// derived from the cascade's (budget, norm, seed, iterations, queries).
+        public struct Member: Sendable {
+            /// What records store as the attack that broke a sample: "apgd-ce".
+            public let name: String
+            /// "APGD-CE".
+            public let title: String
+            public let method: Method
+            let configure: @Sendable (AttackConfig) -> AttackConfig
+
+            init(_ name: String, _ title: String, _ method: Method, configure: @escaping @Sendable (AttackConfig) -> AttackConfig) {
+                (self.name, self.title, self.method, self.configure) = (name, title, method, configure)
+            }
         }
 
         /// A registered method by name.
@@ -65,12 +90,14 @@ extension AttackConfig {
              adoptsItsNorm: Bool = false, defaultSteps: Int = 10, fixedSteps: Int? = nil, randomStart: Bool,
              stepSize: @escaping @Sendable (AttackConfig) -> Float, refusesAlpha: String? = nil, fixedLoss: Loss? = nil,
              restartable: Bool = true, plotsSteps: Bool = true, atLeastAsStrongAsFGSM: Bool = false,
-             zeroBudgetIsUnbounded: Bool = false, trainable: Bool = false, engine: Engine) {
+             zeroBudgetIsUnbounded: Bool = false, trainable: Bool = false, blackBox: Bool = false,
+             aimsAtLikelyClasses: Bool = false, members: [Member] = [], engine: Engine) {
             (rawValue, self.title, self.summary, self.norms, self.adoptsItsNorm) = (name, title, summary, norms, adoptsItsNorm)
             self.unsupportedNorm = unsupportedNorm ?? "\(name) supports \(norms.map(\.rawValue).joined(separator: " and ")) only"
             (self.defaultSteps, self.fixedSteps, self.randomStart, self.stepSize) = (defaultSteps, fixedSteps, randomStart, stepSize)
             (self.refusesAlpha, self.fixedLoss, self.restartable, self.plotsSteps) = (refusesAlpha, fixedLoss, restartable, plotsSteps)
             (self.atLeastAsStrongAsFGSM, self.zeroBudgetIsUnbounded, self.trainable) = (atLeastAsStrongAsFGSM, zeroBudgetIsUnbounded, trainable)
+            (self.blackBox, self.aimsAtLikelyClasses, self.members) = (blackBox, aimsAtLikelyClasses, members)
             self.engine = engine
         }
 

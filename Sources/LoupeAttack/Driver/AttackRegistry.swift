@@ -6,10 +6,14 @@ extension AttackConfig.Method: CaseIterable {
         .pgd,
         .mifgsm,
         .apgd,
+        .apgdT,
+        .fabT,
+        .square,
+        .autoattack,
         .cw,
     ]
 
-    /// "fgsm, bim, pgd, mifgsm, apgd, cw", for help and error text.
+    /// "fgsm, bim, pgd, mifgsm, apgd, apgd-t, fab-t, square, autoattack, cw", for help and error text.
     public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 
     /// The methods adversarial training accepts, for its error text.

@@ -29,7 +29,7 @@ extension AttackDriver {
         let d = sampleShape.reduce(1, *)
         var xa = [Float](repeating: 0, count: samples.count * d)
         for (a, i) in samples.enumerated() { for j in 0..<d { xa[a * d + j] = x[i * d + j] } }
-        let la = samples.map { batch.labels[$0] }, ta = batch.targets.map { t in samples.map { t[$0] } }
+        let la = samples.map { batch.labels[$0] }, ta = batch.aims.map { t in samples.map { t[$0] } }
         let (logits, gradient) = try evaluate(xa, shape: [samples.count] + sampleShape, labels: la, targets: ta,
                                               withGradient: withGradient)
         return AttackRound(

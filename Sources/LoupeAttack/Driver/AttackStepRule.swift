@@ -9,6 +9,9 @@ protocol AttackStepRule {
     associatedtype State
     /// Which iterate a sample returns.
     var keeps: KeptIterate { get }
+    /// False for a score-based rule: the driver then only queries the model's outputs,
+    /// and `step` gets no gradient rows.
+    var usesGradient: Bool { get }
     /// State for one restart whose iterates start at `x` (after the random start).
     func begin(at x: [Float], context: StepContext) -> State
     /// A random point of the ε-ball around the origin for one sample.
@@ -25,6 +28,7 @@ protocol AttackStepRule {
 
 extension AttackStepRule {
     var keeps: KeptIterate { .latestSuccess }
+    var usesGradient: Bool { true }
     func randomStart(_ x: inout [Float], sample: Range<Int>, stream: RandomStream, context: StepContext) {
         context.threat.randomStart(&x, origin: context.origin, sample: sample, stream: stream)
     }
@@ -32,8 +36,8 @@ extension AttackStepRule {
                  context: StepContext) {}
 }
 
-/// What a step rule sees of the attack: the threat model, the clean images and the
-/// settings.
+/// What a step rule sees of one restart of the attack: the threat model, the clean
+/// images, the settings and the randomness of each sample.
 struct StepContext {
     let threat: ThreatModel
     /// The clean images, flat.
@@ -41,7 +45,13 @@ struct StepContext {
     let samples: Int
     /// Pixels per sample.
     let d: Int
+    /// [C, H, W] of one sample.
+    let sampleShape: [Int]
     let config: AttackConfig
+    /// Sample i's stream for this restart, keyed by (seed, sample id, restart): the random
+    /// start draws from it and a rule derives its per-step draws from it, so results do not
+    /// depend on the batch a sample is in.
+    let stream: (Int) -> RandomStream
 
     /// x_i ← P(x_i + α·step(g_a)): a step of size α along row a of `gradient` (sign for
     /// L∞, unit L2 direction for L2), then the projection onto the ball ∩ [0, 1].

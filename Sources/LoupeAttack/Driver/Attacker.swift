@@ -21,6 +21,12 @@ public struct AttackOutcome {
     public let successStep: [Int?]
     /// Per sample, per step (only when requested).
     public let trajectories: [[AttackStep]]
+    /// Per sample, the model queries the attack made (forward passes, with or without a
+    /// gradient), not counting the final re-judging.
+    public let queries: [Int]
+    /// Per sample, the attack that broke it (for a cascade, its member: "apgd-t"); nil if
+    /// none did.
+    public let brokenBy: [String?]
 }
 
 /// Runs any registered attack on a model in [0, 1] pixel space. Randomness is keyed by

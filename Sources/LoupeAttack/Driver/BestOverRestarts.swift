@@ -14,6 +14,9 @@ struct BestOverRestarts {
         loss = Array(repeating: -.infinity, count: n)
     }
 
+    /// Whether sample i has a successful iterate.
+    func succeeded(_ i: Int) -> Bool { success[i] }
+
     /// Sample i of a restart's batch `candidate`, kept if it beats what is kept.
     mutating func offer(_ i: Int, from candidate: [Float], success s: Bool, loss l: Float, step first: Int?) {
         guard s && !success[i] || (s == success[i] && l > loss[i]) else { return }

@@ -23,6 +23,11 @@ public enum EvaluateReport {
         var page = HTMLPage(title: "Evaluation · \(result.model ?? "") · \(result.data ?? "")")
         page.paragraph(String(format: "Accuracy %.2f%% on %d images", result.accuracy * 100, result.n)
                        + (attacked ? String(format: " under attack (clean accuracy %.2f%%).", clean.accuracy * 100) : "."))
+        if let line = evaluation.contributions {
+            page.paragraph("Of the images correct before the attack, " + line
+                           + " (each attack runs only on the images the ones before it left correct).")
+        }
+        if let q = result.queriesSpent { page.paragraph("The score-based attack made \(q) model queries.") }
         page.heading("Confusion matrix")
         page.paragraph("Rows are the true class, columns the predicted one; blue cells are correct, red ones mistakes.")
         page.svg(ConfusionMatrixPicture.svg(result.confusion, classes: classes))

@@ -15,15 +15,22 @@ public struct EvaluateResult: Codable, Sendable, Equatable {
         public var seed: UInt64
         /// Written only for L2: an L∞ attack (the usual kind) keeps the documented keys.
         public var norm: AttackConfig.Norm?
+        /// The query budget, for an attack that spends queries (Square, AutoAttack).
+        public var queries: Int?
+        /// The likely wrong classes aimed at, for APGD-T, FAB-T and AutoAttack.
+        public var targetClasses: Int?
 
         enum CodingKeys: String, CodingKey {
-            case method, eps, alpha, steps, restarts, seed, norm
-            case randomStart = "random_start"
+            case method, eps, alpha, steps, restarts, seed, norm, queries
+            case randomStart = "random_start", targetClasses = "target_classes"
         }
 
         init(_ c: AttackConfig) {
             (method, eps, alpha, steps, restarts, randomStart, seed) = (c.method, c.eps, c.stepSize, c.steps, c.restarts, c.randomStart, c.seed)
             norm = c.norm == .linf ? nil : c.norm
+            let parts = [c.method] + c.method.members.map(\.method)
+            queries = parts.contains { $0.blackBox } ? c.queries : nil
+            targetClasses = parts.contains { $0.aimsAtLikelyClasses } ? c.targetClasses : nil
         }
     }
 
@@ -34,14 +41,19 @@ public struct EvaluateResult: Codable, Sendable, Equatable {
     /// Accuracy before the attack (only when there was one).
     public var cleanAccuracy: Double?
     public var attack: Attack?
+    /// For a cascade (AutoAttack), how many of the images correct before the attack each of
+    /// its attacks broke, in the cascade's order.
+    public var members: [RobustnessResult.Member]?
+    /// For an attack that spends model queries, the queries it made in all.
+    public var queriesSpent: Int?
     public var classes: [String]?
     public var model: String?
     public var data: String?
     public var command: String?
 
     enum CodingKeys: String, CodingKey {
-        case accuracy, n, confusion, attack, classes, model, data, command
-        case perClass = "per_class", cleanAccuracy = "clean_accuracy"
+        case accuracy, n, confusion, attack, classes, model, data, command, members
+        case perClass = "per_class", cleanAccuracy = "clean_accuracy", queriesSpent = "queries_spent"
     }
 
     /// The `--json` form.

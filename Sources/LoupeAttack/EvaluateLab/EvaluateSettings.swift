@@ -7,17 +7,24 @@ public struct EvaluateSettings: Codable, Sendable, Equatable {
         public var norm: AttackConfig.Norm = .linf
         public var eps: Float = 0.1
         public var alpha: Float?
-        /// Default 20, or 100 for apgd (as AutoAttack runs it).
+        /// Default 20, or the method's own when larger (APGD's 100, as AutoAttack runs it).
         public var steps: Int?
+        /// The loss of the methods that take one (APGD-T, Square and CW keep their own).
         public var loss = AttackConfig.Loss.ce
         public var restarts = 1
         public var seed: UInt64 = 0
+        /// Square's query budget (default 5,000) and the classes APGD-T and FAB-T aim at (9).
+        public var queries: Int?
+        public var targetClasses: Int?
 
         public init(method: AttackConfig.Method) { self.method = method }
 
         public var config: AttackConfig {
-            var c = AttackConfig(method: method, norm: norm, eps: eps, alpha: alpha, steps: steps ?? (method == .apgd ? 100 : 20))
-            (c.restarts, c.seed, c.loss) = (restarts, seed, loss)
+            var c = AttackConfig(method: method, norm: norm, eps: eps, alpha: alpha, steps: steps ?? max(method.defaultSteps, 20))
+            (c.restarts, c.seed) = (restarts, seed)
+            if method.fixedLoss == nil { c.loss = loss }
+            if let queries { c.queries = queries }
+            if let targetClasses { c.targetClasses = targetClasses }
             return c
         }
     }

@@ -36,6 +36,7 @@ public struct ModelEvaluation {
         var clean = [[Int]](repeating: [Int](repeating: 0, count: k), count: k)
         var attacked = clean
         var mistakes: [Mistake] = []
+        var broke = [String: Int](), queries = 0
         var start = 0
         while start < dataset.count {
             let indices = Array(start..<min(start + settings.batchSize, dataset.count))
@@ -50,6 +51,10 @@ public struct ModelEvaluation {
             if let attacker {
                 let outcome = try attacker.run(images, labels: labels, sampleIDs: indices)
                 for (p, l) in zip(outcome.predictions, labels) { attacked[l][p] += 1 }
+                for (b, member) in outcome.brokenBy.enumerated() where predictions[b] == labels[b] {
+                    if let member { broke[member, default: 0] += 1 }
+                }
+                queries += outcome.queries.reduce(0, +)
                 (shown, final) = (outcome.adversarial, outcome.predictions)
             }
             for (b, (p, l)) in zip(final, labels).enumerated() where p != l && mistakes.count < shownMistakes {
@@ -60,11 +65,24 @@ public struct ModelEvaluation {
         }
         let cleanEval = Evaluation(confusion: clean, classes: dataset.classes)
         let eval = attacker == nil ? cleanEval : Evaluation(confusion: attacked, classes: dataset.classes)
+        let method = attacker?.config.method
+        let cascade = method.map { $0.members.map { RobustnessResult.Member(attack: $0.name, broke: broke[$0.name] ?? 0) } } ?? []
+        let spends = method.map { m in m.blackBox || m.members.contains { $0.method.blackBox } } ?? false
         let result = EvaluateResult(
             accuracy: eval.accuracy, n: eval.n, perClass: eval.perClass, confusion: eval.confusion,
             cleanAccuracy: attacker == nil ? nil : cleanEval.accuracy, attack: attacker.map { .init($0.config) },
+            members: cascade.isEmpty ? nil : cascade, queriesSpent: spends ? queries : nil,
             classes: dataset.classes, model: model.name, data: dataset.source)
         return ModelEvaluation(result: result, clean: cleanEval, mistakes: mistakes)
+    }
+
+    /// "APGD-CE broke 812, APGD-T 9 more, FAB-T 0 more, Square 1 more" for a cascade.
+    public var contributions: String? {
+        guard let members = result.members, let cascade = result.attack?.method.members, !members.isEmpty else { return nil }
+        let titles = Dictionary(uniqueKeysWithValues: cascade.map { ($0.name, $0.title) })
+        return members.enumerated().map { k, m in
+            k == 0 ? "\(titles[m.attack] ?? m.attack) broke \(m.broke)" : "\(titles[m.attack] ?? m.attack) \(m.broke) more"
+        }.joined(separator: ", ")
     }
 
     /// The accuracy line and one line per class, as the command prints them.
@@ -72,6 +90,8 @@ public struct ModelEvaluation {
         let r = result
         var lines = [String(format: "accuracy %.2f%% on %d images of %@", r.accuracy * 100, r.n, r.data ?? "")
             + (r.attack.map { String(format: " under %@ (clean %.2f%%)", $0.method.rawValue, clean.accuracy * 100) } ?? "")]
+        if let line = contributions { lines.append(line) }
+        if let q = r.queriesSpent { lines.append("\(q) model queries") }
         for (name, acc) in zip(r.classes ?? [], r.perClass) { lines.append(String(format: "  %6.2f%%  %@", acc * 100, name)) }
         return lines.joined(separator: "\n")
     }

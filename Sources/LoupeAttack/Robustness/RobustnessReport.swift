@@ -41,6 +41,23 @@ public enum RobustnessReport {
                        [r.attack.rawValue, String(format: "%g", r.eps), pct(r.robust.value), ci(r.robust),
                         pct(r.success.value), ci(r.success), "\(r.attacked)"]
                    })
+        let cascades = s.rows.filter { $0.contributions != nil }
+        if !cascades.isEmpty {
+            page.heading("Which attack broke what")
+            page.paragraph("Each attack of a cascade runs only on the samples the ones before it left correctly classified, "
+                           + "so every sample gets its worst case; the counts are of samples correct before the attack.")
+            page.table(headers: ["attack", "ε", "contributions"],
+                       rows: cascades.map { [$0.attack.rawValue, String(format: "%g", $0.eps), $0.contributions ?? ""] })
+        }
+        let spending = s.rows.compactMap { r in r.queries.map { (r, $0) } }
+        if !spending.isEmpty {
+            page.heading("Model queries")
+            page.table(headers: ["attack", "ε", "queries", "per sample queried", "median to break"],
+                       rows: spending.map { r, q in
+                           [r.attack.rawValue, String(format: "%g", r.eps), "\(q.total)", String(format: "%.1f", q.mean),
+                            q.medianToBreak.map { String(format: "%g", $0) } ?? "–"]
+                       })
+        }
         if !s.accuracyPerStep.isEmpty {
             page.heading("Accuracy vs steps at ε = \(String(format: "%g", s.settings.epsilons.last ?? 0))")
             page.svg(SVGPlot(title: "Accuracy after each step", xLabel: "step", yLabel: "accuracy",

@@ -15,11 +15,32 @@ public struct RobustnessResult: Codable, Equatable, Sendable {
         public var broken: Int?
         public var correctClean: Int?
         public var attacked: Int?
+        /// A cascade's members in order with the samples each broke ("apgd-ce": 812, …).
+        public var members: [Member]?
+        /// The model queries a score-based attack spent.
+        public var queries: Queries?
 
         enum CodingKeys: String, CodingKey {
-            case attack, eps, ci95, robust, broken, attacked
+            case attack, eps, ci95, robust, broken, attacked, members, queries
             case robustAccuracy = "robust_accuracy", successRate = "success_rate", successCI95 = "success_ci95"
             case correctClean = "correct_clean"
+        }
+    }
+
+    public struct Member: Codable, Equatable, Sendable {
+        public var attack: String
+        public var broke: Int
+    }
+
+    /// Queries in all, per sample attacked, and the median over the samples broken.
+    public struct Queries: Codable, Equatable, Sendable {
+        public var total: Int
+        public var mean: Double
+        @EncodedNull public var medianToBreak: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case total, mean
+            case medianToBreak = "median_to_break"
         }
     }
 
@@ -43,10 +64,13 @@ public struct RobustnessResult: Codable, Equatable, Sendable {
         public var restarts: Int
         public var seed: UInt64
         @EncodedNull public var shard: String?
+        /// Square's query budget and the classes APGD-T and FAB-T aim at, when not the defaults.
+        public var queries: Int?
+        public var targetClasses: Int?
 
         enum CodingKeys: String, CodingKey {
-            case model, data, total, attacks, norm, eps, steps, loss, alpha, restarts, seed, shard
-            case stepsPerAttack = "steps_per_attack"
+            case model, data, total, attacks, norm, eps, steps, loss, alpha, restarts, seed, shard, queries
+            case stepsPerAttack = "steps_per_attack", targetClasses = "target_classes"
         }
     }
 

@@ -84,13 +84,20 @@ public struct RobustnessSweep {
     public func attackBatch(_ ids: [Int]) throws -> [SampleRecord] {
         let (images, labels) = try data.batch(ids)
         let n = ids.count, d = images.count / max(n, 1)
-        let clean = try model.logits(images).argmax()
-        var records = (0..<n).map { SampleRecord(id: ids[$0], label: labels[$0], clean: clean[$0], attacks: [:], unbounded: nil) }
+        let logits = try model.logits(images)
+        let clean = try logits.argmax()
+        let probes = try ModelProbe.probe(model, images: images, labels: labels, logits: logits)
+        var records = (0..<n).map {
+            SampleRecord(id: ids[$0], label: labels[$0], clean: clean[$0], attacks: [:], unbounded: nil, probe: probes[$0])
+        }
         let x0 = images.scalars
         let eps = settings.epsilons
         for method in settings.attacks {
+            let cascade = !method.members.isEmpty
+            let spendsQueries = method.blackBox || method.members.contains { $0.method.blackBox }
             var rec = (0..<n).map { _ in
-                AttackRecord(predictions: [], attacked: [], linf: [], l2: [], step: [], brokenAt: nil, outOfRange: 0, nonFinite: false)
+                AttackRecord(predictions: [], attacked: [], linf: [], l2: [], step: [], brokenAt: nil, outOfRange: 0, nonFinite: false,
+                             brokenBy: cascade ? [] : nil, queries: spendsQueries ? [] : nil)
             }
             for (e, budget) in eps.enumerated() {
                 let todo = (0..<n).filter { rec[$0].brokenAt == nil }
@@ -113,6 +120,8 @@ public struct RobustnessSweep {
                         rec[i].linf.append(s.linf)
                         rec[i].l2.append(s.l2)
                         rec[i].step.append(broken ? outcome.successStep[slot] : nil)
+                        rec[i].brokenBy?.append(broken ? outcome.brokenBy[slot] : nil)
+                        rec[i].queries?.append(outcome.queries[slot])
                         rec[i].outOfRange = max(rec[i].outOfRange, s.outOfRange)
                         rec[i].nonFinite = rec[i].nonFinite || s.nonFinite
                         if broken { rec[i].brokenAt = budget }
@@ -124,6 +133,9 @@ public struct RobustnessSweep {
                         rec[i].linf.append(rec[i].linf[e - 1])
                         rec[i].l2.append(rec[i].l2[e - 1])
                         rec[i].step.append(rec[i].step[e - 1])
+                        let carried = rec[i].brokenBy?[e - 1] ?? nil
+                        rec[i].brokenBy?.append(carried)
+                        rec[i].queries?.append(0)
                     }
                 }
             }
@@ -164,6 +176,7 @@ public struct RobustnessSweep {
             diffs.append("steps/alpha/restarts")
         }
         if a.loss != b.loss { diffs.append("loss \((a.loss ?? .ce).rawValue) vs \((b.loss ?? .ce).rawValue)") }
+        if a.queries != b.queries || a.targetClasses != b.targetClasses { diffs.append("queries/target classes") }
         if a.seed != b.seed { diffs.append("seed \(a.seed) vs \(b.seed)") }
         if a.shard != b.shard { diffs.append("shard \(a.shard?.description ?? "none") vs \(b.shard?.description ?? "none")") }
         if a.unboundedCheck != b.unboundedCheck { diffs.append("unbounded check") }

@@ -22,20 +22,28 @@ public struct SweepSettings: Codable, Equatable, Sendable {
     /// The loss the gradient attacks climb (CW keeps its margin); nil means cross-entropy,
     /// and keeps runs made before the option existed resumable.
     public var loss: AttackConfig.Loss?
+    /// The query budget of score-based attacks (Square, also inside AutoAttack); nil means
+    /// the default 5,000, and keeps older runs resumable.
+    public var queries: Int?
+    /// How many likely wrong classes APGD-T and FAB-T aim at; nil means the default 9.
+    public var targetClasses: Int?
     /// Also run PGD L∞ at ε = 1 (the whole pixel cube) as a self-check.
     public var unboundedCheck: Bool
     public var shard: Shard?
 
     public init(model: String, data: String, total: Int, attacks: [AttackConfig.Method], norm: AttackConfig.Norm = .linf,
                 epsilons: [Float], steps: Int = 20, alpha: Float? = nil, restarts: Int = 1, seed: UInt64 = 0,
-                loss: AttackConfig.Loss? = nil, attackSteps: [AttackConfig.Method: Int] = [:],
-                unboundedCheck: Bool = true, shard: Shard? = nil) {
+                loss: AttackConfig.Loss? = nil, attackSteps: [AttackConfig.Method: Int] = [:], queries: Int? = nil,
+                targetClasses: Int? = nil, unboundedCheck: Bool = true, shard: Shard? = nil) {
         (self.model, self.data, self.total, self.attacks, self.norm) = (model, data, total, attacks, norm)
         self.epsilons = Array(Set(epsilons)).sorted()
         (self.steps, self.alpha, self.restarts, self.seed) = (steps, alpha, restarts, seed)
         self.loss = loss == .ce ? nil : loss
         let named = attackSteps.filter { $0.key.fixedSteps == nil && $0.value != steps }
         self.attackSteps = named.isEmpty ? nil : Dictionary(uniqueKeysWithValues: named.map { ($0.key.rawValue, $0.value) })
+        let defaults = AttackConfig(method: .square, eps: 0)
+        self.queries = queries == defaults.queries ? nil : queries
+        self.targetClasses = targetClasses == defaults.targetClasses ? nil : targetClasses
         (self.unboundedCheck, self.shard) = (unboundedCheck, shard)
     }
 
@@ -59,6 +67,8 @@ public struct SweepSettings: Codable, Equatable, Sendable {
                              steps: steps(for: method))
         c.restarts = method.restartable ? restarts : 1
         if let loss, method.fixedLoss == nil { c.loss = loss }
+        if let queries { c.queries = queries }
+        if let targetClasses { c.targetClasses = targetClasses }
         c.seed = seed
         c.earlyStop = true
         return c
@@ -79,6 +89,7 @@ public struct SweepSettings: Codable, Equatable, Sendable {
     public static let maxTotal = 1_000_000_000
     public static let maxSteps = 1_000_000
     public static let maxRestarts = 10_000
+    public static let maxTargetClasses = 10_000
 
     public func validate() throws {
         func bad(_ why: String) -> AttackError { .invalid(why) }
@@ -93,6 +104,10 @@ public struct SweepSettings: Codable, Equatable, Sendable {
             throw bad("\(name) \(n): need 1…\(Self.maxSteps)")
         }
         guard (1...Self.maxRestarts).contains(restarts) else { throw bad("restarts \(restarts): need 1…\(Self.maxRestarts)") }
+        if let queries, !(1...Self.maxSteps).contains(queries) { throw bad("queries \(queries): need 1…\(Self.maxSteps)") }
+        if let targetClasses, !(1...Self.maxTargetClasses).contains(targetClasses) {
+            throw bad("target classes \(targetClasses): need 1…\(Self.maxTargetClasses)")
+        }
         if let shard {
             // A decoded shard bypasses Shard.init's check.
             _ = try Shard(index: shard.index, count: shard.count)
@@ -152,6 +167,12 @@ public struct AttackRecord: Codable, Equatable, Sendable {
     public var l2: [Float]
     /// First step at which the iterate was misclassified, when it was.
     public var step: [Int?]
+    /// For a cascade (AutoAttack), the member that broke the sample ("apgd-t"; nil: none),
+    /// carried like the predictions; absent for single attacks.
+    public var brokenBy: [String?]?
+    /// For an attack that spends model queries (Square, AutoAttack's Square), the queries
+    /// spent at that ε (0 where the budget cascade skipped it); absent for the others.
+    public var queries: [Int]?
     /// The smallest ε that broke the sample (nil: none did).
     public var brokenAt: Float?
     /// Worst excursion outside [0, 1] over all budgets, and any NaN/∞ seen.
@@ -159,9 +180,10 @@ public struct AttackRecord: Codable, Equatable, Sendable {
     public var nonFinite: Bool
 
     public init(predictions: [Int], attacked: [Bool], linf: [Float], l2: [Float], step: [Int?], brokenAt: Float?,
-                outOfRange: Float, nonFinite: Bool) {
+                outOfRange: Float, nonFinite: Bool, brokenBy: [String?]? = nil, queries: [Int]? = nil) {
         (self.predictions, self.attacked, self.linf, self.l2, self.step) = (predictions, attacked, linf, l2, step)
         (self.brokenAt, self.outOfRange, self.nonFinite) = (brokenAt, outOfRange, nonFinite)
+        (self.brokenBy, self.queries) = (brokenBy, queries)
     }
 }
 
@@ -174,9 +196,11 @@ public struct SampleRecord: Codable, Equatable, Sendable {
     /// Prediction under the ε = 1 self-check (nil when the check was off or the sample was
     /// already misclassified clean).
     public var unbounded: Int?
+    /// What probing the model at this sample showed (absent in records made before the probe).
+    public var probe: ModelProbe?
 
-    public init(id: Int, label: Int, clean: Int, attacks: [String: AttackRecord], unbounded: Int?) {
-        (self.id, self.label, self.clean, self.attacks, self.unbounded) = (id, label, clean, attacks, unbounded)
+    public init(id: Int, label: Int, clean: Int, attacks: [String: AttackRecord], unbounded: Int?, probe: ModelProbe? = nil) {
+        (self.id, self.label, self.clean, self.attacks, self.unbounded, self.probe) = (id, label, clean, attacks, unbounded, probe)
     }
 
     /// Why this record cannot come from a sweep under `settings`, or nil if it can: the
@@ -188,9 +212,15 @@ public struct SampleRecord: Codable, Equatable, Sendable {
         for method in settings.attacks {
             guard let a = attacks[method.rawValue] else { return "sample \(id) has no \(method.rawValue) result" }
             for (field, count) in [("predictions", a.predictions.count), ("attacked", a.attacked.count),
-                                   ("linf", a.linf.count), ("l2", a.l2.count), ("step", a.step.count)] where count != n {
+                                   ("linf", a.linf.count), ("l2", a.l2.count), ("step", a.step.count),
+                                   ("broken_by", a.brokenBy?.count ?? n), ("queries", a.queries?.count ?? n)] where count != n {
                 return "sample \(id): \(method.rawValue) \(field) holds \(count) entries, not one per ε (\(n))"
             }
+            let members = Set(method.members.map(\.name))
+            if let unknown = a.brokenBy?.compactMap({ $0 }).first(where: { !members.contains($0) }) {
+                return "sample \(id): \(method.rawValue) names \(unknown), which is not one of its attacks"
+            }
+            if let bad = a.queries?.first(where: { $0 < 0 }) { return "sample \(id): \(method.rawValue) spent \(bad) queries" }
         }
         return nil
     }

@@ -16,14 +16,16 @@ public struct TrainSettings: Codable, Sendable, Equatable {
 
         public var method: Method
         public var eps: Float = 0.1
-        public var alpha: Float = 0.01
+        /// Default 0.01 for PGD (Madry's Fashion-MNIST recipe), 1.25ε for FGSM (Wong et al. 2020).
+        public var alpha: Float?
         public var steps = 7
         public var randomStart = true
 
         public init(method: Method) { self.method = method }
 
         public func training() throws -> AdversarialTraining {
-            try AdversarialTraining(method: method.attack, eps: eps, alpha: alpha, steps: steps, randomStart: randomStart)
+            try AdversarialTraining(method: method.attack, eps: eps, alpha: alpha ?? (method == .pgd ? 0.01 : nil), steps: steps,
+                                    randomStart: randomStart)
         }
     }
 

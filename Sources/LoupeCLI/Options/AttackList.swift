@@ -24,9 +24,11 @@ struct AttackList: CustomStringConvertible {
                 guard parts.count == 2, let n = Int(parts[1]), n >= 1 else {
                     throw ValidationError("'\(entry)' should be \(name):STEPS with STEPS ≥ 1, e.g. apgd:100")
                 }
-                if AttackConfig(method: m, eps: 0).steps == 1 && n != 1 {
+                let fixed = AttackConfig(method: m, eps: 0, steps: n).steps
+                if fixed == 1 && n != 1 {
                     throw ValidationError("\(name) is a single step; drop ':\(n)' or use an iterative attack")
                 }
+                if fixed != n { throw ValidationError("\(name) always runs \(fixed) iterations; drop ':\(n)'") }
                 steps[m] = n
             }
             methods.append(m)

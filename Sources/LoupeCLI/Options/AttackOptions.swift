@@ -25,11 +25,19 @@ struct AttackOptions: ParsableArguments {
     @Option(help: "Random seed of the attack's random starts.")
     var seed: UInt64 = 0
 
+    @Option(help: "Model queries per sample for the score-based square attack (also inside autoattack; default 5000).")
+    var queries: Int?
+
+    @Option(help: "How many of the likeliest wrong classes apgd-t and fab-t aim at, one restart each (default 9).")
+    var targetClasses: Int?
+
     var alpha: Budget? { stepping.alpha }
     var steps: Int? { stepping.steps }
 
     func validate() throws {
         if restarts < 1 { throw ValidationError("--restarts must be at least 1") }
+        if let queries, queries < 1 { throw ValidationError("--queries must be at least 1") }
+        if let targetClasses, targetClasses < 1 { throw ValidationError("--target-classes must be at least 1") }
     }
 
     /// Rules that need the method: apgd sets its own step size, cw keeps its margin loss.

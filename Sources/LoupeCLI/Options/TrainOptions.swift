@@ -78,12 +78,12 @@ struct AdversaryOptions: ParsableArguments {
     @Option(help: "L∞ budget of the training attack in pixel units, e.g. 0.1 or 8/255 (default 0.1).")
     var eps: Budget?
 
-    @Flag(help: "PGD without a random start.")
+    @Flag(help: "Attack from the image itself, not a random point of the ε-ball (fgsm then steps ε).")
     var noRandomStart = false
 
     func validate() throws {
         if adversarial == nil && (eps != nil || stepping.alpha != nil || stepping.steps != nil || noRandomStart) {
-            throw ValidationError("--eps, --alpha, --steps and --no-random-start need --adversarial pgd")
+            throw ValidationError("--eps, --alpha, --steps and --no-random-start need --adversarial pgd or fgsm")
         }
     }
 
