@@ -23,7 +23,7 @@ final class AttackLabCardTests: XCTestCase {
         let example = AdversarialExample(
             image: "/photos/panda.png", model: "m", settings: .init(settings.config), trueClass: 388, target: 368,
             before: top(388, 0.826), after: top(368, 0.9993), linf: 2 / 255, l2: 1.5, success: true, successBeforeQuantization: true,
-            flipStep: 3, seconds: 0.5, trajectory: [])
+            flipStep: 3, seconds: 0.5, trajectory: [], linfBeforeRounding: 2 / 255, roundingWarning: nil, queries: nil, brokenBy: nil)
         let result = AttackResult(files: .init(run: "/r", original: "o", adversarial: "a", perturbation: "p"), command: "loupe attack",
                                   example: example)
         let labels = (0..<1000).map { "c\($0)" }
