@@ -30,6 +30,11 @@ public struct FaithfulnessSettings: Codable, Sendable, Equatable {
 
     public init() {}
 
+    enum CodingKeys: String, CodingKey {
+        case level, substrate, steps, infidelitySamples = "infidelity_samples", infidelitySigma = "infidelity_sigma"
+        case sensitivitySamples = "sensitivity_samples", sensitivityRadius = "sensitivity_radius", roadNoise = "road_noise"
+    }
+
     public var fast: Bool { level != .none }
     public var all: Bool { level == .all }
 
