@@ -87,9 +87,11 @@ final class VisLabCardTests: XCTestCase {
     func testAttributionCardShowsTheTargetScoresAndTheSanityVerdict() throws {
         func entry(_ method: String, _ figures: [String: Double]) -> AttributionResult.Entry {
             .init(method: method, image: "\(method).png", mapImage: "\(method)-map.png", signed: false, layer: nil,
-                  peak: PixelPoint(x: 3, y: 4), figures: figures)
+                  peak: PixelPoint(x: 3, y: 4), figures: figures,
+                  raw: .init(file: "\(method).npy", shape: [8, 8], dtype: "float32", units: "logit units",
+                             pngScale: .init(colormap: "inferno", low: 0, high: 1, rule: "percentile")))
         }
-        let settings = AttributionResult.Settings(samples: 1, sigma: 0.1, steps: 4, baseline: .black, patch: 8, stride: 4, fill: .gray,
+        let settings = AttributionResult.Settings(samples: 1, sigma: 0.1, steps: 4, integration: .uniform, baseline: .black, patch: 8, stride: 4, fill: .gray,
                                                   segments: 50, compactness: 10, segmentFill: .mean, maskGrid: 7, maskProbability: 0.5,
                                                   seed: 0)
         var result = AttributionResult(
