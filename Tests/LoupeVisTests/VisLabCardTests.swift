@@ -80,7 +80,7 @@ final class VisLabCardTests: XCTestCase {
     func sanity(_ method: String, mean: Double, passed: Bool) throws -> SanityRecord {
         try ResultJSON.decode(SanityRecord.self, from: Data("""
         {"method": "\(method)", "passed": \(passed), "mean_abs_spearman": \(mean), "threshold": 0.5, "verdict": "v",
-         "metric": "m", "image": "s.png", "steps": []}
+         "metric": "m", "image": "s.png", "steps": [], "draws": [\(mean)], "runs": 1, "sd_abs_spearman": null}
         """.utf8))
     }
 
