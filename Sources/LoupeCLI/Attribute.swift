@@ -37,6 +37,14 @@ struct AttributeCommand: ParsableCommand {
           loupe attribute chelsea.png --method lime,kernelshap --segments 50 \\
               --compactness 10 --samples 1000
           loupe attribute chelsea.png --method rise --mask-grid 7 --samples 4000
+          loupe attribute chelsea.png --method saliency,gradcam --metrics all
+
+        --metrics (default fast) scores every map: deletion and insertion AUC (Petsiuk et al.
+        2018, pixels moved to --substrate in the map's order), ROAD MoRF/LeRF at 10…90% (Rong
+        et al. 2022, noisy linear imputation) and infidelity (Yeh et al. 2019), all forward
+        passes of perturbed copies in --batch-size batches; all adds max-sensitivity (the
+        method re-run on draws within --sensitivity-radius) and the sanity check. Every score
+        is the target's logit.
         """))
 
     @Argument(help: "PNG or JPEG image.") var image: String
@@ -67,6 +75,13 @@ struct AttributeCommand: ParsableCommand {
     @Flag(help: "Run the cascading model-parameter randomization test for each method.") var sanity = false
     @Option(help: "Randomize at most this many layer groups from the top (default: all).") var sanityLayers: Int?
     @Option(help: "Independent draws of the random weights in the sanity check.") var sanityRuns = 5
+    @Option(help: "Faithfulness metrics on every map: none, fast (deletion, insertion, ROAD, infidelity) or all (adds max-sensitivity and --sanity).")
+    var metrics = FaithfulnessSettings.Level.fast
+    @Option(help: "What deletion removes pixels to and insertion starts from: \(Baseline.forms).") var substrate = Baseline.blur(sigma: 5)
+    @Option(help: "Points on the deletion and insertion curves, less one.") var metricSteps = 100
+    @Option(help: "Infidelity's Gaussian draws.") var metricSamples = 64
+    @Option(help: "Max-sensitivity's draws (each re-runs the method).") var sensitivitySamples = 10
+    @Option(help: "Max-sensitivity's L∞ radius, in [0, 1] pixel units.") var sensitivityRadius: Float = 0.02
     @Option(help: "Random seed (SmoothGrad noise, LIME, KernelSHAP and RISE samples, randomization).") var seed: UInt64 = 0
 
     @OptionGroup var output: OutputOptions
@@ -77,6 +92,8 @@ struct AttributeCommand: ParsableCommand {
         (s.integration, s.baseline, s.patch, s.stride, s.fill, s.batchSize) = (integration, baseline, patch, stride, fill, batchSize)
         (s.segments, s.compactness, s.segmentFill, s.maskGrid, s.maskProbability) = (segments, compactness, segmentFill, maskGrid, maskProbability)
         (s.colormap, s.sanity, s.sanityLayers, s.sanityRuns, s.seed) = (colormap, sanity, sanityLayers, sanityRuns, seed)
+        (s.metrics.level, s.metrics.substrate, s.metrics.steps) = (metrics, substrate, metricSteps)
+        (s.metrics.infidelitySamples, s.metrics.sensitivitySamples, s.metrics.sensitivityRadius) = (metricSamples, sensitivitySamples, sensitivityRadius)
         return s
     }
 

@@ -35,7 +35,11 @@ final class VisLabCLITests: XCTestCase {
                                      "--target", "3", "--out", out.path, "--quiet", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("result.json"))) as? [String: Any])
-        XCTAssertEqual(Set(json.keys), ["command", "model", "image", "target", "settings", "attributions", "maps", "sanity", "segmentation"])
+        XCTAssertEqual(Set(json.keys), ["command", "model", "image", "target", "settings", "attributions", "maps", "sanity", "segmentation",
+                                        "faithfulness"])
+        XCTAssertEqual(Set(try XCTUnwrap(json["faithfulness"] as? [String: Any]).keys),
+                       ["level", "substrate", "steps", "infidelity_samples", "infidelity_sigma", "sensitivity_samples",
+                        "sensitivity_radius", "road_noise"])
         XCTAssertTrue(json["segmentation"] is NSNull, "no superpixel method ran")
         XCTAssertEqual(Set(try XCTUnwrap(json["target"] as? [String: Any]).keys), ["index", "name"])
         XCTAssertEqual(Set(try XCTUnwrap(json["settings"] as? [String: Any]).keys),
@@ -45,7 +49,13 @@ final class VisLabCLITests: XCTestCase {
         let attributions = try XCTUnwrap(json["attributions"] as? [[String: Any]])
         XCTAssertEqual(attributions.map { $0["method"] as? String }, ["saliency", "ig"])
         for entry in attributions {
-            XCTAssertEqual(Set(entry.keys), ["method", "image", "map_image", "signed", "layer", "peak", "figures", "raw"])
+            XCTAssertEqual(Set(entry.keys), ["method", "image", "map_image", "signed", "layer", "peak", "figures", "raw", "metrics"])
+            let metrics = try XCTUnwrap(entry["metrics"] as? [String: Any])
+            XCTAssertEqual(Set(metrics.keys), ["deletion", "insertion", "road", "infidelity", "infidelity_normalized",
+                                               "max_sensitivity", "randomization"])
+            XCTAssertEqual((metrics["deletion"] as? [String: Any])?["scores"].map { ($0 as? [Double])?.count }, 101)
+            XCTAssertTrue(metrics["max_sensitivity"] is NSNull, "fast leaves it out")
+            XCTAssertNotNil(metrics["randomization"] as? Double, "--sanity ran")
             XCTAssertTrue(entry["layer"] is NSNull)
             XCTAssertTrue(FileManager.default.fileExists(atPath: try XCTUnwrap(entry["map_image"] as? String)))
             let raw = try XCTUnwrap(entry["raw"] as? [String: Any])

@@ -86,13 +86,14 @@ final class AttributionRegistryTests: XCTestCase {
          "attributions": [{"method": "ig", "image": "/r/ig.png", "map_image": "/r/ig-map.png", "signed": true,
                            "layer": null, "peak": {"x": 1, "y": 2}, "figures": {"completeness_error": 0.01},
                            "raw": {"file": "/r/ig.npy", "shape": [224, 224], "dtype": "float32", "units": "logit units",
-                                   "png_scale": {"colormap": "diverging", "low": -0.5, "high": 0.5, "rule": "symmetric"}}}],
+                                   "png_scale": {"colormap": "diverging", "low": -0.5, "high": 0.5, "rule": "symmetric"}},
+                           "metrics": null}],
          "maps": [{"method": "ig", "image": "/r/ig.png", "target": 3, "layer": null, "channel": null}],
          "sanity": [{"method": "ig", "passed": null, "mean_abs_spearman": null, "sd_abs_spearman": null, "draws": [],
                      "runs": 2, "threshold": 0.5, "verdict": "v", "metric": "m", "image": "/r/sanity-ig.png",
                      "steps": [{"randomized": "fc", "spearman_abs": 0.25, "spearman_abs_sd": 0.125, "spearman_signed": null,
                                 "constant_maps": 1}]}],
-         "segmentation": null}
+         "segmentation": null, "faithfulness": null}
         """
         let result = try ResultJSON.decode(AttributionResult.self, from: Data(json.utf8))
         XCTAssertEqual(result.settings.baseline, .black)

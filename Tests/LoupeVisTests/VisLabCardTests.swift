@@ -79,8 +79,8 @@ final class VisLabCardTests: XCTestCase {
 
     func sanity(_ method: String, mean: Double, passed: Bool) throws -> SanityRecord {
         try ResultJSON.decode(SanityRecord.self, from: Data("""
-        {"method": "\(method)", "passed": \(passed), "mean_abs_spearman": \(mean), "sd_abs_spearman": null, "draws": [\(mean)],
-         "runs": 1, "threshold": 0.5, "verdict": "v", "metric": "m", "image": "s.png", "steps": []}
+        {"method": "\(method)", "passed": \(passed), "mean_abs_spearman": \(mean), "threshold": 0.5, "verdict": "v",
+         "metric": "m", "image": "s.png", "steps": [], "draws": [\(mean)], "runs": 1, "sd_abs_spearman": null}
         """.utf8))
     }
 
@@ -88,10 +88,10 @@ final class VisLabCardTests: XCTestCase {
         func entry(_ method: String, _ figures: [String: Double]) -> AttributionResult.Entry {
             .init(method: method, image: "\(method).png", mapImage: "\(method)-map.png", signed: false, layer: nil,
                   peak: PixelPoint(x: 3, y: 4), figures: figures,
-                  raw: .init(file: "\(method).npy", shape: [7, 7], dtype: "float32", units: "u",
-                             pngScale: .init(colormap: "inferno", low: 0, high: 1, rule: "r")))
+                  raw: .init(file: "\(method).npy", shape: [8, 8], dtype: "float32", units: "logit units",
+                             pngScale: .init(colormap: "inferno", low: 0, high: 1, rule: "percentile")))
         }
-        let settings = AttributionResult.Settings(samples: 1, sigma: 0.1, steps: 4, integration: .adaptive, baseline: .black, patch: 8, stride: 4, fill: .gray,
+        let settings = AttributionResult.Settings(samples: 1, sigma: 0.1, steps: 4, integration: .uniform, baseline: .black, patch: 8, stride: 4, fill: .gray,
                                                   segments: 50, compactness: 10, segmentFill: .mean, maskGrid: 7, maskProbability: 0.5,
                                                   seed: 0)
         var result = AttributionResult(

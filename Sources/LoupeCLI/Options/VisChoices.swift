@@ -7,6 +7,7 @@ import LoupeVis
 // Choices of the visualization labs as parser types: `--help` lists them, and a bad
 // value is refused by the parser with the valid list before any work starts.
 extension MagnitudeColormap: ExpressibleByArgument {}
+extension FaithfulnessSettings.Level: ExpressibleByArgument {}
 extension ReLURule: ExpressibleByArgument {}
 extension DeconvKeep: ExpressibleByArgument {}
 extension Parameterization: ExpressibleByArgument {}

@@ -27,6 +27,8 @@ public struct Attribution {
         registry: AttributionRegistry = .standard, progress: (Progress) -> Void = { _ in }
     ) throws -> Attribution {
         try settings.validate(registry: registry)
+        var settings = settings
+        if settings.metrics.all { settings.sanity = true }
         let methods = settings.methods.compactMap { registry.method(named: $0) }
         let input = try model.input(from: try Image.load(path: path))
         let target = try settings.target.map { try model.preset.classIndex($0) } ?? model.topK(input, k: 1)[0][0].index
@@ -50,7 +52,7 @@ public struct Attribution {
             maps.append(report.original)
         }
 
-        let result = AttributionResult(
+        var result = AttributionResult(
             model: model.name, image: path, target: .init(index: target, name: className),
             settings: .init(samples: settings.samples, sigma: settings.sigma, steps: settings.steps, integration: settings.integration,
                             baseline: settings.baseline, patch: settings.patch, stride: settings.stride, fill: settings.fill,
@@ -68,6 +70,14 @@ public struct Attribution {
             maps: maps.map { MapRecord(method: $0.method, image: "\($0.method).png", target: target, layer: $0.layer, channel: nil) },
             sanity: settings.sanity ? reports.map { SanityRecord($0, image: "sanity-\($0.method).png") } : nil,
             segmentation: maps.contains { $0.segmentation != nil } ? "segments.png" : nil)
+        if settings.metrics.fast {
+            result.faithfulness = settings.metrics
+            for (i, method) in methods.enumerated() {
+                progress(.method("metrics of \(method.name)", target: target, className: className))
+                result.attributions[i].metrics = try Faithfulness.measure(maps[i], image: input, method: method, target: target, context: context)
+                result.attributions[i].metrics?.randomization = i < reports.count ? reports[i].meanAbsRho : nil
+            }
+        }
         return Attribution(result: result, input: input, maps: maps, sanity: reports, colormap: settings.colormap)
     }
 }

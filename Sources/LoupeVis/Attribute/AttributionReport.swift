@@ -57,6 +57,7 @@ public enum AttributionReport {
                        + "\(cmap.name); signed maps (gradient × input, IG, occlusion, LIME, KernelSHAP, RISE) are blue for negative, red for "
                        + "positive, white for zero.")
         page.imageGrid(cells)
+        if result.faithfulness != nil { faithfulnessSection(result, on: &page) }
         if !attribution.sanity.isEmpty { sanitySection(attribution.sanity, on: &page) }
         page.reproduce(command)
         try folder.write(page.render(), to: "index.html")

@@ -46,9 +46,11 @@ public struct AttributionResult: Codable, Sendable {
         public var figures: [String: Double]
         /// The map's values as computed, before any scaling for the picture.
         public var raw: RawValues
+        /// How faithful the map is (null with `--metrics none`).
+        @EncodedNull public var metrics: MapMetrics? = nil
 
         enum CodingKeys: String, CodingKey {
-            case method, image, mapImage = "map_image", signed, layer, peak, figures, raw
+            case method, image, mapImage = "map_image", signed, layer, peak, figures, raw, metrics
         }
     }
 
@@ -84,6 +86,8 @@ public struct AttributionResult: Codable, Sendable {
     @EncodedNull public var sanity: [SanityRecord]?
     /// The superpixels LIME and KernelSHAP used, drawn over the input; null without them.
     @EncodedNull public var segmentation: String?
+    /// The metrics' settings (substrate, draws, radius), null with `--metrics none`.
+    @EncodedNull public var faithfulness: FaithfulnessSettings? = nil
 }
 
 /// One method's cascading randomization test (Adebayo et al. 2018) in `result.json`,

@@ -43,6 +43,8 @@ public struct AttributionSettings: Codable, Sendable, Equatable {
     public var sanity = false
     public var sanityLayers: Int?
     public var sanityRuns = 5
+    /// Faithfulness metrics on every map (`--metrics`; `all` runs the sanity check too).
+    public var metrics = FaithfulnessSettings()
     /// SmoothGrad noise and the sanity check's random weights.
     public var seed: UInt64 = 0
 
@@ -70,6 +72,7 @@ public struct AttributionSettings: Codable, Sendable, Equatable {
         if !(1...64).contains(maskGrid) { throw VisError.invalid("--mask-grid must be between 1 and 64") }
         if !(maskProbability > 0 && maskProbability <= 1) { throw VisError.invalid("--mask-probability must be in (0, 1]") }
         if batchSize < 1 { throw VisError.invalid("--batch-size must be at least 1") }
+        try metrics.validate()
         if let sanityLayers, sanityLayers < 1 { throw VisError.invalid("--sanity-layers must be at least 1") }
         if sanityRuns < 1 { throw VisError.invalid("--sanity-runs must be at least 1") }
     }
