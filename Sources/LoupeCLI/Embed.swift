@@ -20,8 +20,8 @@ struct EmbedCommand: ParsableCommand {
 
         Examples:
           loupe embed --model fashion.safetensors --data fashion-mnist:test \\
-              --layer 10 --limit 2000 --json
-          loupe embed --layer blocks.15 --data photos --method pca
+              --layer 8 --limit 2000 --method tsne --json
+          loupe embed --layer blocks.15 --data photos --neighbors 3
         """))
 
     @OptionGroup var modelOptions: ModelOptions
