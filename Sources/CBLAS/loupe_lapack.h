@@ -21,4 +21,9 @@ void dstev_(const char *jobz, const blasint *n, double *d, double *e, double *z,
 void dposv_(const char *uplo, const blasint *n, const blasint *nrhs, double *a, const blasint *lda, double *b,
             const blasint *ldb, blasint *info, size_t uplo_len);
 
+// Eigenvalues (ascending) and eigenvectors of a real symmetric matrix, divide and conquer (column-major).
+void dsyevd_(const char *jobz, const char *uplo, const blasint *n, double *a, const blasint *lda, double *w,
+             double *work, const blasint *lwork, blasint *iwork, const blasint *liwork, blasint *info,
+             size_t jobz_len, size_t uplo_len);
+
 #endif

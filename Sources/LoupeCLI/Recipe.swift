@@ -40,6 +40,7 @@ struct Recipe {
         "deconv": (DeconvCommand.self, "image"),
         "attribute": (AttributeCommand.self, "image"),
         "exemplars": (ExemplarsCommand.self, nil),
+        "embed": (EmbedCommand.self, nil),
         "robustness": (Robustness.self, nil),
         "train": (Train.self, nil),
         "evaluate": (Evaluate.self, nil),
