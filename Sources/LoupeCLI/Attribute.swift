@@ -25,6 +25,13 @@ struct AttributeCommand: ParsableCommand {
         method that passes changes its map; one that fails (guided backprop is known to) shows
         the image more than the model.
 
+        --metrics (default fast) scores every map: deletion and insertion AUC (Petsiuk et al.
+        2018, pixels moved to --substrate in the map's order), ROAD MoRF/LeRF at 10…90% (Rong
+        et al. 2022, noisy linear imputation) and infidelity (Yeh et al. 2019), all forward
+        passes of perturbed copies in --batch-size batches; all adds max-sensitivity (the
+        method re-run on draws within --sensitivity-radius) and the sanity check. Every score
+        is the target's logit.
+
         Examples:
           loupe attribute ~/.cache/loupe/photos/chelsea.png --method gradcam \\
               --target tabby
@@ -38,13 +45,6 @@ struct AttributeCommand: ParsableCommand {
               --compactness 10 --samples 1000
           loupe attribute chelsea.png --method rise --mask-grid 7 --samples 4000
           loupe attribute chelsea.png --method saliency,gradcam --metrics all
-
-        --metrics (default fast) scores every map: deletion and insertion AUC (Petsiuk et al.
-        2018, pixels moved to --substrate in the map's order), ROAD MoRF/LeRF at 10…90% (Rong
-        et al. 2022, noisy linear imputation) and infidelity (Yeh et al. 2019), all forward
-        passes of perturbed copies in --batch-size batches; all adds max-sensitivity (the
-        method re-run on draws within --sensitivity-radius) and the sanity check. Every score
-        is the target's logit.
         """))
 
     @Argument(help: "PNG or JPEG image.") var image: String
