@@ -147,6 +147,48 @@ final class AutoAttackTests: XCTestCase {
         XCTAssertTrue(json.contains("\"median_to_break\""))
     }
 
+    /// Shards of an autoattack sweep merge to the unsharded run's records, member credits
+    /// and Square's queries included: every member's draws are keyed by sample id, never by
+    /// a sample's position in its shard or batch.
+    func testAutoAttackShardsMergeToTheUnshardedRun() throws {
+        let (model, images, labels) = try Self.planted()
+        let data = try LabeledImages(pixels: images.scalars.map { UInt8(($0 * 255).rounded()) }, labels: labels, channels: 2,
+                                     height: 4, width: 4, classes: model.preset.labels, source: "planted")
+        func settings(_ shard: Shard?) -> SweepSettings {
+            SweepSettings(model: "mlp", data: "planted", total: 16, attacks: [.autoattack], epsilons: [0, 0.06],
+                          steps: 8, seed: 2, queries: 150, targetClasses: 3, unboundedCheck: false, shard: shard)
+        }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-aa-shards-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        func run(_ shard: Shard?, batch: Int, into name: String) throws -> (URL, [SampleRecord]) {
+            var sweep = try RobustnessSweep(model: model, data: data, settings: settings(shard))
+            sweep.batchSize = batch
+            let folder = scratch.appendingPathComponent(name)
+            return (folder, try sweep.run(into: folder, resume: false))
+        }
+        let whole = try run(nil, batch: 16, into: "whole").1
+        let folders = try (0..<3).map { try run(try Shard(index: $0, count: 3), batch: 4, into: "shard-\($0)").0 }
+        let merged = try RobustnessSweep.merge(folders)
+        XCTAssertEqual(merged.records, whole)
+        let a = try RobustnessSummary(settings: settings(nil), records: whole)
+        let b = try RobustnessSummary(settings: merged.settings, records: merged.records)
+        XCTAssertEqual(a.rows.map(\.robust), b.rows.map(\.robust))
+        XCTAssertEqual(a.rows.map { $0.members.map(\.broke) }, b.rows.map { $0.members.map(\.broke) })
+        XCTAssertEqual(a.rows.map { $0.queries?.total }, b.rows.map { $0.queries?.total })
+        XCTAssertGreaterThan(a.rows.last?.success.successes ?? 0, 0, "the planted sweep should break someone")
+    }
+
+    /// At ε = 0 FAB-T cannot succeed on a correctly classified sample, so it spends one
+    /// query (the clean forward) and returns the clean images untouched.
+    func testFABAtZeroBudgetReturnsTheCleanImagesAfterOneQuery() throws {
+        let (model, images, labels) = try Self.planted()
+        var config = AttackConfig(method: .fabT, norm: .linf, eps: 0)
+        (config.steps, config.targetClasses) = (8, 3)
+        let out = try Attacker(model: model, config: config).run(images, labels: labels, sampleIDs: Array(0..<16))
+        XCTAssertEqual(out.adversarial.scalars, images.scalars)
+        XCTAssertEqual(out.queries, [Int](repeating: 1, count: 16))
+    }
+
     /// The report's counts from records alone, by hand: four samples, the last wrong
     /// before any attack. Square broke samples 0 (30 queries) and 1 (10) and spent 100 on
     /// sample 2 and 1 on sample 3; the cascade credited sample 0 to APGD-CE (no Square

@@ -44,6 +44,10 @@ struct FAB {
         // Samples already misclassified (or on target) need nothing.
         let clean = try driver.model.logits(batch.images).argmax()
         for i in 0..<n where batch.hits(i, clean[i]) { (smallest[i], firstHit[i]) = (0, 0) }
+        // A zero budget admits no perturbation: the search could only waste its queries.
+        guard config.eps > 0 else {
+            return AttackIterates(x: x0, step: firstHit, trajectories: trajectories, queries: queries)
+        }
         let iterations = config.steps
 
         for (round, plan) in try driver.restarts(batch).enumerated() {
