@@ -21,7 +21,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-NAMES = ["W0_sgemm", "W1_b1", "W1_b8", "W2_b1", "W2_b8", "W3_128", "W3_224", "W4_train", "W4_pgd", "W5_deconv"]
+NAMES = ["W0_sgemm", "W1_b1", "W1_b8", "W2_b1", "W2_b8", "W3_128", "W3_224", "W4_train", "W4_pgd", "W5_deconv",
+         "W7_autoattack", "W8_tsne_sklearn", "W8_tsne_opentsne"]
 LOUPE_HOME = os.environ.get("LOUPE_HOME", os.path.expanduser("~/.cache/loupe"))
 WEIGHTS = os.path.join(LOUPE_HOME, "weights", "efficientnet-lite0.pth")
 FASHION = "/usr/share/datasets/fashion-mnist"
@@ -126,6 +127,38 @@ def fashion_cnn():
         nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
+def read_safetensors(path):
+    """{name: tensor} from a .safetensors file (8-byte header length, JSON header, raw data)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    size = struct.unpack("<Q", data[:8])[0]
+    header = json.loads(data[8:8 + size])
+    dtypes = {"F32": torch.float32, "F64": torch.float64, "F16": torch.float16, "BF16": torch.bfloat16}
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = entry["data_offsets"]
+        raw = bytearray(data[8 + size + begin:8 + size + end])
+        tensors[name] = torch.frombuffer(raw, dtype=dtypes[entry["dtype"]]).reshape(entry["shape"]).float()
+    return tensors
+
+
+def trained_fashion_cnn(path):
+    """fashion-cnn with the checkpoint Loupe trained (same Sequential indices), or seeded
+    fresh weights when there is none; frozen, in eval mode."""
+    torch.manual_seed(0)
+    model = fashion_cnn()
+    note = "random weights"
+    if path:
+        model.load_state_dict(read_safetensors(path))
+        note = os.path.basename(path)
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model, note
+
+
 class DeconvReLU(torch.autograd.Function):
     """Zeiler & Fergus: the backward signal is rectified, the forward sign ignored."""
 
@@ -188,7 +221,7 @@ def random_images(batch, size):
     return torch.rand(batch, 3, size, size, generator=g)
 
 
-def build(name, images_count):
+def build(name, images_count, fashion_model=None):
     """Returns (warm_up, run, note, images)."""
     if name == "W0_sgemm":
         a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
@@ -279,7 +312,66 @@ def build(name, images_count):
             a.backward(seed)
         return body, body, "random weights", None
 
+    if name == "W7_autoattack":
+        return autoattack(fashion_model)
+
+    if name in ("W8_tsne_sklearn", "W8_tsne_opentsne"):
+        return tsne(fashion_model, name.endswith("opentsne"))
+
     raise SystemExit(f"unknown workload {name}; workloads: {', '.join(NAMES)}")
+
+
+def autoattack(fashion_model, count=1000, batch=250):
+    """torchattacks' members with AutoAttack's standard settings, as Loupe's `autoattack`
+    runs them: APGD-CE 100 steps, APGD-T 100 steps at 9 targets, FAB-T 100 steps at 9
+    targets, Square 5,000 queries, cascaded by MultiAttack. (torchattacks' own AutoAttack
+    class leaves APGD, APGD-T and FAB at their 10-step defaults.)"""
+    import torchattacks
+    model, note = trained_fashion_cnn(fashion_model)
+    images, labels = fashion_mnist("test", count)
+    eps = 0.1
+    members = [
+        torchattacks.APGD(model, norm="Linf", eps=eps, steps=100, n_restarts=1, seed=0, loss="ce"),
+        torchattacks.APGDT(model, norm="Linf", eps=eps, steps=100, n_restarts=1, seed=0, n_classes=10),
+        torchattacks.FAB(model, norm="Linf", eps=eps, steps=100, n_restarts=1, seed=0, multi_targeted=True, n_classes=10),
+        torchattacks.Square(model, norm="Linf", eps=eps, n_queries=5000, n_restarts=1, seed=0),
+    ]
+    attack = torchattacks.MultiAttack(members)
+
+    def run(n):
+        for start in range(0, n, batch):
+            x, y = batch_of(images, labels, torch.arange(start, min(start + batch, n)))
+            attack(x, y)
+    return (lambda: run(16)), (lambda: run(len(labels))), note + "; torchattacks " + torchattacks.__version__, len(labels)
+
+
+def tsne(fashion_model, open_tsne, count=10_000):
+    """Barnes–Hut t-SNE of fashion-cnn's 128 penultimate activations (after the hidden
+    ReLU) of `count` test images: perplexity 30, 1,000 iterations (250 exaggerated by 12),
+    θ 0.5, random N(0, 10⁻⁴) start, 2 threads. scikit-learn's TSNE, or openTSNE with its
+    Barnes–Hut gradient (its default FFT interpolation is a different algorithm)."""
+    model, note = trained_fashion_cnn(fashion_model)
+    images, labels = fashion_mnist("test", count)
+    with torch.inference_mode():
+        x, _ = batch_of(images, labels, torch.arange(len(labels)))
+        features = model[:9](x).double().numpy()
+    if open_tsne:
+        import openTSNE
+        method = "openTSNE " + openTSNE.__version__
+
+        def run(points):
+            openTSNE.TSNE(perplexity=30, n_iter=750, early_exaggeration_iter=250, early_exaggeration=12,
+                          theta=0.5, negative_gradient_method="bh", initialization="random", n_jobs=2,
+                          random_state=0).fit(points)
+    else:
+        import sklearn
+        from sklearn.manifold import TSNE
+        method = "scikit-learn " + sklearn.__version__
+
+        def run(points):
+            TSNE(perplexity=30, max_iter=1000, early_exaggeration=12, angle=0.5, method="barnes_hut",
+                 init="random", learning_rate="auto", n_jobs=2, random_state=0).fit_transform(points)
+    return (lambda: run(features[:200])), (lambda: run(features)), note + "; " + method, len(features)
 
 
 COLOR = torch.tensor([[0.26, 0.09, 0.02], [0.27, 0.00, -0.05], [0.27, -0.09, 0.03]])
@@ -344,11 +436,11 @@ def reset_peak_rss():
         pass
 
 
-def run(names, repetitions, budget, images_count, verbose):
+def run(names, repetitions, budget, images_count, verbose, fashion_model=None):
     results = []
     for name in names:
         reset_peak_rss()
-        warm_up, body, note, images = build(name, images_count)
+        warm_up, body, note, images = build(name, images_count, fashion_model)
         warm_up()
         times, spent = [], 0.0
         while len(times) < max(repetitions, 1) and (not times or spent < budget):
@@ -380,6 +472,7 @@ def main():
     parser.add_argument("--budget", type=float, default=20.0, help="seconds of timed runs per workload")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--images", type=int, default=10_000, help="images for W4_pgd and W4_train")
+    parser.add_argument("--fashion-model", help="fashion-cnn .safetensors for W7 and W8 (default: fresh weights)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--check-logits", action="store_true")
@@ -393,7 +486,7 @@ def main():
     for n in names:
         if n not in NAMES:
             parser.error(f"unknown workload {n}; workloads: {', '.join(NAMES)}")
-    results = run(names, args.repetitions, args.budget, args.images, args.verbose)
+    results = run(names, args.repetitions, args.budget, args.images, args.verbose, args.fashion_model)
     if args.json:
         print(json.dumps({"threads": args.threads, "torch": torch.__version__, "workloads": results}))
     else:

@@ -59,6 +59,9 @@ struct BenchWorkloads: ParsableCommand {
     @Option(help: "Images for W4_pgd and W4_train.")
     var images = 10_000
 
+    @Option(help: "fashion-cnn checkpoint for W7_autoattack and W8 (default: fresh weights).")
+    var fashionModel: String?
+
     @Flag(help: "Print each timed run to stderr.")
     var verbose = false
 
@@ -69,6 +72,7 @@ struct BenchWorkloads: ParsableCommand {
         options.threads = threads
         options.pgdImages = images
         options.trainImages = images
+        options.fashionModel = fashionModel
         let names = only.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         for name in names ?? [] where !WorkloadBench.names.contains(name) {
             throw ValidationError("unknown workload '\(name)'; workloads: \(WorkloadBench.names.joined(separator: ", "))")

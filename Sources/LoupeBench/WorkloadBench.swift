@@ -12,6 +12,7 @@ public enum WorkloadBench {
     /// Every workload in the order `make bench` prints them.
     public static let names = [
         "W0_sgemm", "W1_b1", "W1_b8", "W2_b1", "W2_b8", "W3_128", "W3_224", "W4_train", "W4_pgd", "W5_deconv",
+        "W7_autoattack", "W8_tsne_sklearn", "W8_tsne_opentsne",
     ]
 
     /// A built workload: `warmUp` touches every buffer once (a whole run when that is cheap),
@@ -50,6 +51,12 @@ public enum WorkloadBench {
         /// Images for W4_pgd and W4_train (10,000: all of Fashion-MNIST's test set; fewer for a quick look).
         public var pgdImages = 10_000
         public var trainImages = 10_000
+        /// Test images for W7_autoattack and points for W8's t-SNE.
+        public var autoattackImages = 1_000
+        public var tsnePoints = 10_000
+        /// fashion-cnn checkpoint for W7 and W8 (`make bench` passes a PGD-trained one);
+        /// nil runs them on fresh weights and says so.
+        public var fashionModel: String?
         public init() {}
     }
 
@@ -128,6 +135,10 @@ public enum WorkloadBench {
             return try training(images: options.trainImages)
         case "W4_pgd":
             return try pgd(images: options.pgdImages)
+        case "W7_autoattack":
+            return try autoAttack(images: options.autoattackImages, model: options.fashionModel)
+        case "W8_tsne_sklearn", "W8_tsne_opentsne":
+            return try tsne(points: options.tsnePoints, model: options.fashionModel)
         case "W5_deconv":
             let model = try Zoo.architecture("vgg16", seed: 0)
             let x = try images(batch: 1, size: 224).requiringGrad()
