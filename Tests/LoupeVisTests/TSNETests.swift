@@ -91,7 +91,6 @@ final class TSNETests: XCTestCase {
         var y = (0..<200).map { Double(stream.normal(at: UInt64($0))) * 3 }
         y[10] = y[0]; y[11] = y[1]   // two coinciding points
         let tree = QuadTree(y)
-        var stack: [Int] = []
         for i in [0, 7, 42, 99] {
             var (sum, fx, fy) = (0.0, 0.0, 0.0)
             for j in 0..<100 where j != i {
@@ -100,13 +99,35 @@ final class TSNETests: XCTestCase {
                 if dx == 0 && dy == 0 { continue }   // a coinciding point pushes with no force
                 (sum, fx, fy) = (sum + q, fx + q * q * dx, fy + q * q * dy)
             }
-            let r = tree.repulsion(y[2 * i], y[2 * i + 1], theta: 0, stack: &stack)
+            let r = tree.withRepulsion { $0(y[2 * i], y[2 * i + 1], theta: 0) }
             XCTAssertEqual(r.sum, sum, accuracy: 1e-9)
             XCTAssertEqual(r.fx, fx, accuracy: 1e-9)
             XCTAssertEqual(r.fy, fy, accuracy: 1e-9)
             // θ = 0.5 stays close: the approximation is of far cells only.
-            let approx = tree.repulsion(y[2 * i], y[2 * i + 1], theta: 0.5, stack: &stack)
+            let approx = tree.withRepulsion { $0(y[2 * i], y[2 * i + 1], theta: 0.5) }
             XCTAssertEqual(approx.sum, sum, accuracy: 0.05 * sum)
+        }
+    }
+
+    /// Points ever closer to one corner (gaps 2⁻¹ … 2⁻³⁴) drive the tree nearly to its depth limit:
+    /// the traversal's fixed stack must hold every waiting cell, and θ = 0 stays exact.
+    func testDeepestTreeTraversalIsExact() {
+        var y: [Double] = [0, 0]
+        for k in 1...34 { y += [Foundation.pow(2, -Double(k)), Foundation.pow(2, -Double(k)) / 3] }
+        y += [5, -4, -3, 7]
+        let tree = QuadTree(y)
+        let n = y.count / 2
+        for i in [0, 1, 30, n - 1] {
+            var (sum, fx) = (0.0, 0.0)
+            for j in 0..<n where j != i {
+                let (dx, dy) = (y[2 * i] - y[2 * j], y[2 * i + 1] - y[2 * j + 1])
+                if dx == 0 && dy == 0 { continue }
+                let q = 1 / (1 + dx * dx + dy * dy)
+                (sum, fx) = (sum + q, fx + q * q * dx)
+            }
+            let r = tree.withRepulsion { $0(y[2 * i], y[2 * i + 1], theta: 0) }
+            XCTAssertEqual(r.sum, sum, accuracy: 1e-9)
+            XCTAssertEqual(r.fx, fx, accuracy: 1e-9)
         }
     }
 }

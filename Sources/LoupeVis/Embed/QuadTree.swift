@@ -65,31 +65,50 @@ struct QuadTree {
         (px < nodes[at].cx ? 0 : 1) + (py < nodes[at].cy ? 0 : 2)
     }
 
-    /// Σⱼ≠ᵢ qᵢⱼZ and Σⱼ≠ᵢ (qᵢⱼZ)²(yᵢ − yⱼ) for the point at (px, py), cells whose side over
-    /// distance is below θ taken whole (unnormalised Student-t kernel qZ = 1/(1 + d²)).
-    func repulsion(_ px: Double, _ py: Double, theta: Double, stack: inout [Int]) -> (sum: Double, fx: Double, fy: Double) {
-        var (sum, fx, fy) = (0.0, 0.0, 0.0)
-        stack.removeAll(keepingCapacity: true)
-        stack.append(0)
-        let theta2 = theta * theta
-        while let at = stack.popLast() {
-            let node = nodes[at]
-            if node.count == 0 { continue }
-            let (dx, dy) = (px - node.mx, py - node.my)
-            let d2 = dx * dx + dy * dy
-            let side = 2 * node.half
-            if node.firstChild < 0 || side * side < theta2 * d2 {
-                // A leaf holding the point itself (d = 0) adds nothing: its own term is excluded,
-                // and points coinciding with it push with zero force.
-                if d2 == 0 { continue }
-                let q = 1 / (1 + d2), mass = Double(node.count)
-                sum += mass * q
-                fx += mass * q * q * dx
-                fy += mass * q * q * dy
-            } else {
-                for c in 0..<4 { stack.append(node.firstChild + c) }
+    /// Nodes a traversal can have waiting: at most 3 per level below the root, plus the root's 4.
+    static let stackCapacity = 3 * (maxDepth + 2) + 4
+
+    /// Calls `body` with a repulsion evaluator over this tree that reads the nodes through a
+    /// pointer and keeps its own stack: the inner loop of every t-SNE step, so no bounds
+    /// checks or array growth in it.
+    func withRepulsion<R>(_ body: (Repulsion) throws -> R) rethrows -> R {
+        let stack = UnsafeMutablePointer<Int>.allocate(capacity: Self.stackCapacity)
+        defer { stack.deallocate() }
+        return try nodes.withUnsafeBufferPointer { try body(Repulsion(nodes: $0, stack: stack)) }
+    }
+
+    struct Repulsion {
+        let nodes: UnsafeBufferPointer<Node>
+        let stack: UnsafeMutablePointer<Int>
+
+        /// Σⱼ≠ᵢ qᵢⱼZ and Σⱼ≠ᵢ (qᵢⱼZ)²(yᵢ − yⱼ) for the point at (px, py), cells whose side over
+        /// distance is below θ taken whole (unnormalised Student-t kernel qZ = 1/(1 + d²)).
+        func callAsFunction(_ px: Double, _ py: Double, theta: Double) -> (sum: Double, fx: Double, fy: Double) {
+            var (sum, fx, fy) = (0.0, 0.0, 0.0)
+            let theta2 = theta * theta
+            var top = 1
+            stack[0] = 0
+            while top > 0 {
+                top -= 1
+                let node = nodes[stack[top]]
+                if node.count == 0 { continue }
+                let (dx, dy) = (px - node.mx, py - node.my)
+                let d2 = dx * dx + dy * dy
+                let side = 2 * node.half
+                if node.firstChild < 0 || side * side < theta2 * d2 {
+                    // A leaf holding the point itself (d = 0) adds nothing: its own term is
+                    // excluded, and points coinciding with it push with zero force.
+                    if d2 == 0 { continue }
+                    let q = 1 / (1 + d2), mass = Double(node.count)
+                    sum += mass * q
+                    fx += mass * q * q * dx
+                    fy += mass * q * q * dy
+                } else {
+                    for c in 0..<4 { stack[top + c] = node.firstChild + c }
+                    top += 4
+                }
             }
+            return (sum, fx, fy)
         }
-        return (sum, fx, fy)
     }
 }

@@ -70,6 +70,15 @@ public struct TSNE {
         func row(_ i: Int) -> Zip2Sequence<ArraySlice<Int>, ArraySlice<Double>> {
             zip(column[start[i]..<start[i + 1]], value[start[i]..<start[i + 1]])
         }
+
+        /// The three arrays as buffers, for the gradient's inner loop.
+        func withUnsafeRows<R>(
+            _ body: (UnsafeBufferPointer<Int>, UnsafeBufferPointer<Int>, UnsafeBufferPointer<Double>) throws -> R
+        ) rethrows -> R {
+            try start.withUnsafeBufferPointer { s in
+                try column.withUnsafeBufferPointer { c in try value.withUnsafeBufferPointer { try body(s, c, $0) } }
+            }
+        }
     }
 
     /// pⱼ|ᵢ over i's ⌊3·perplexity⌋ nearest neighbours with the Gaussian's precision found by
@@ -153,21 +162,27 @@ public struct TSNE {
         grad.withUnsafeMutableBufferPointer { g in
             repulsion.withUnsafeMutableBufferPointer { f in
                 sums.withUnsafeMutableBufferPointer { s in
-                    let (g, f, s) = (g, f, s)
-                    Parallel.forEach((n + block - 1) / block) { b in
-                        var stack: [Int] = []
-                        for i in (b * block)..<Swift.min((b + 1) * block, n) {
-                            let (px, py) = (y[2 * i], y[2 * i + 1])
-                            var (ax, ay) = (0.0, 0.0)
-                            for (j, pij) in p.row(i) {
-                                let (dx, dy) = (px - y[2 * j], py - y[2 * j + 1])
-                                let w = pij / (1 + dx * dx + dy * dy)
-                                ax += w * dx
-                                ay += w * dy
+                    y.withUnsafeBufferPointer { y in
+                        p.withUnsafeRows { start, column, value in
+                            let (g, f, s, y) = (g, f, s, y)
+                            Parallel.forEach((n + block - 1) / block) { b in
+                                tree.withRepulsion { repulsion in
+                                    for i in (b * block)..<Swift.min((b + 1) * block, n) {
+                                        let (px, py) = (y[2 * i], y[2 * i + 1])
+                                        var (ax, ay) = (0.0, 0.0)
+                                        for e in start[i]..<start[i + 1] {
+                                            let j = column[e]
+                                            let (dx, dy) = (px - y[2 * j], py - y[2 * j + 1])
+                                            let w = value[e] / (1 + dx * dx + dy * dy)
+                                            ax += w * dx
+                                            ay += w * dy
+                                        }
+                                        let r = repulsion(px, py, theta: theta)
+                                        (g[2 * i], g[2 * i + 1]) = (exaggeration * ax, exaggeration * ay)
+                                        (f[2 * i], f[2 * i + 1], s[i]) = (r.fx, r.fy, r.sum)
+                                    }
+                                }
                             }
-                            let r = tree.repulsion(px, py, theta: theta, stack: &stack)
-                            (g[2 * i], g[2 * i + 1]) = (exaggeration * ax, exaggeration * ay)
-                            (f[2 * i], f[2 * i + 1], s[i]) = (r.fx, r.fy, r.sum)
                         }
                     }
                 }
