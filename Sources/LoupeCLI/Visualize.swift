@@ -26,7 +26,7 @@ struct Visualize: ParsableCommand {
           loupe visualize --model fashion.safetensors --objective class:Sneaker \\
               --size 28
           loupe visualize --objective blocks.8:12 --alpha  (transparent: RGBA PNGs)
-          loupe visualize --prior vae.safetensors --objective class:Sneaker \
+          loupe visualize --prior vae.safetensors --objective class:Sneaker \\
               --model fashion.safetensors
         """))
 
