@@ -77,7 +77,8 @@ struct Train: ParsableCommand {
         events.progress = { p in
             // A new bar per epoch, also for a resumed one.
             bar = bar ?? ProgressBar("epoch \(p.epoch)/\(p.epochs)", total: p.batches, quiet: printing.quiet)
-            bar?.update(p.batch, status: String(format: "loss %.4f acc %.2f%% %.0f img/s", p.loss, p.accuracy * 100, p.imagesPerSecond))
+            let measure = p.accuracy.map { String(format: "loss %.4f acc %.2f%%", p.loss, $0 * 100) } ?? String(format: "ELBO %.2f", -p.loss)
+            bar?.update(p.batch, status: measure + String(format: " %.0f img/s", p.imagesPerSecond))
         }
         let result = try Training.run(settings, events: events)
         if result.interrupted {

@@ -11,6 +11,14 @@ struct Visualize: ParsableCommand {
         "blocks.8:12 - 0.5*blocks.8:3". Defaults are Lucid's: Fourier parameterization with color
         decorrelation, standard transforms, Adam lr 0.05, 512 steps at 128 px.
 
+        --prior FILE adds, for each objective, a prototype under a generator prior (Nguyen et al.
+        2016): the code z of a VAE trained by `loupe train --arch fashion-vae` is optimized (Adam,
+        --prior-steps, with --prior-l2·‖z‖² keeping z near the prior) so that the decoded image
+        maximizes the objective. The page shows it beside the pixel prototype (made at the VAE's
+        28 px unless --size says otherwise), with class probabilities and the L2 distance to the
+        nearest training image of each. The default model is then fashion-cnn: pass a trained
+        one with --model.
+
         Examples:
           loupe visualize --objective blocks.8:12
           loupe visualize --objective blocks.8 --channels 0-15 --steps 256
@@ -18,6 +26,8 @@ struct Visualize: ParsableCommand {
           loupe visualize --model fashion.safetensors --objective class:Sneaker \\
               --size 28
           loupe visualize --objective blocks.8:12 --alpha  (transparent: RGBA PNGs)
+          loupe visualize --prior vae.safetensors --objective class:Sneaker \\
+              --model fashion.safetensors
         """))
 
     @OptionGroup var modelOptions: ModelOptions
@@ -32,7 +42,7 @@ struct Visualize: ParsableCommand {
     @Option(help: "Spectrum decay power of the Fourier parameterization.") var decay: Float = 1
     @Flag(help: "Do not decorrelate colors.") var noDecorrelate = false
     @Option(help: "Optimization steps.") var steps = 512
-    @Option(help: "Image side in pixels.") var size = 128
+    @Option(help: "Image side in pixels (default 128; 28 with --prior).") var size: Int?
     @Option(help: "Learning rate.") var lr: Float = 0.05
     @Option(help: "Optimizer.") var optimizer = Trainer.OptimizerKind.adam
 
@@ -60,15 +70,23 @@ struct Visualize: ParsableCommand {
     @Option(help: "Also save images at these steps: 32,128.") var snapshots: IntList?
     @Option(help: "Random seed.") var seed: UInt64 = 0
 
+    @Option(help: "Generator checkpoint (loupe train --arch fashion-vae): also optimize its latent code per objective.")
+    var prior: String?
+    @Option(help: "Latent optimization steps with --prior.") var priorSteps = GeneratorPrior.Settings().steps
+    @Option(help: "Learning rate of the latent optimization.") var priorLr = GeneratorPrior.Settings().lr
+    @Option(help: "Weight λ of the λ·‖z‖² penalty keeping the code near the prior (0: off).") var priorL2 = GeneratorPrior.Settings().l2
+
     @OptionGroup var output: OutputOptions
 
     var settings: VisualizeSettings {
         var s = VisualizeSettings()
         (s.objectives, s.channels, s.param, s.decay, s.decorrelate) = (objective, channels?.channels, param, decay, !noDecorrelate)
-        (s.steps, s.size, s.lr, s.optimizer, s.transforms) = (steps, size, lr, optimizer, transforms)
+        (s.steps, s.size, s.lr, s.optimizer, s.transforms) = (steps, size ?? (prior == nil ? 128 : ConvVAE.imageSize), lr, optimizer, transforms)
         (s.l1, s.tv, s.blur, s.freq, s.freqCutoff) = (l1, tv, blur, freq, freqCutoff)
         (s.alpha, s.alphaPenalty, s.batch, s.diversity) = (alpha, alphaPenalty ?? s.alphaPenalty, batch, diversity)
         (s.snapshots, s.seed) = (snapshots?.values ?? [], seed)
+        s.prior = prior
+        (s.priorSettings.steps, s.priorSettings.lr, s.priorSettings.l2) = (priorSteps, priorLr, priorL2)
         return s
     }
 
@@ -78,11 +96,17 @@ struct Visualize: ParsableCommand {
     }
 
     func run() throws {
-        let model = try modelOptions.load()
+        // The generator first: a bad --prior file is named before the model is even read.
+        let generator = try prior.map { try GeneratorPrior.load(path: $0, limits: try modelOptions.limits) }
+        let model = try modelOptions.load(default: prior == nil ? "efficientnet-lite0" : "fashion-cnn")
         let bar = ProgressBar("visualize", total: steps, quiet: output.quiet)
-        let run = try FeatureVisualization.run(model: model, settings: settings) { event in
+        var priorBar: ProgressBar?
+        let run = try FeatureVisualization.run(model: model, settings: settings, generator: generator) { event in
             switch event {
             case let .step(step, value): bar.update(step, status: String(format: "objective %.3f", value))
+            case let .priorStep(step, value):
+                priorBar = priorBar ?? ProgressBar("generator prior", total: priorSteps, quiet: output.quiet)
+                priorBar?.update(step, status: String(format: "objective %.3f", value))
             case let .note(text): note(text, quiet: output.quiet)
             }
         }

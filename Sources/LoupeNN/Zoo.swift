@@ -11,6 +11,7 @@ public enum Zoo {
         "resnet18": { Model(name: "resnet18", network: try ResNet.resnet18(seed: $0), preset: .torchvisionImageNet) },
         "fashion-cnn": { try fashionCNN.build(seed: $0) },
         "fashion-cnn-large": { try fashionCNNLarge.build(seed: $0) },
+        "fashion-vae": { Model(name: "fashion-vae", network: try ConvVAE(seed: $0), preset: .fashionMNIST) },
     ]
 
     /// Models that ship pretrained weights through `make assets`.

@@ -45,7 +45,11 @@ public enum Training {
         let limit = settings.limit ?? previous?.limit
         let trainData = try DatasetSpec.load(dataSpec, defaultSplit: "train", size: model.preset.inputSize, channels: model.preset.channels,
                                              classes: settings.resume != nil ? model.preset.labels : nil).prefix(limit)
-        try checkFits(model, trainData)
+        let objective = Trainer.Objective.of(model)
+        if attack != nil, !objective.classifies {
+            throw AttackError.invalid("\(model.name) is not a classifier: adversarial training needs one")
+        }
+        try checkFits(model, trainData, classifies: objective.classifies)
         if settings.resume == nil, trainData.classes != model.preset.labels {
             var preset = model.preset
             preset.labels = trainData.classes
@@ -85,9 +89,7 @@ public enum Training {
             history.append(result)
             try save(partial: nil)
             events.epochDone(result)
-            let test = result.testAccuracy.map { String(format: ", test acc %.2f%%", $0 * 100) } ?? ""
-            events.note(String(format: "epoch %d/%d: loss %.4f, train acc %.2f%%", result.epoch, config.epochs, result.loss, result.accuracy * 100)
-                        + test + String(format: ", %.0f s; saved %@", result.seconds, out))
+            events.note("epoch \(result.epoch)/\(config.epochs): " + summary(result) + String(format: ", %.0f s; saved %@", result.seconds, out))
         })
 
         let interrupted = events.shouldStop() && trainer.completedEpochs < config.epochs
@@ -99,7 +101,16 @@ public enum Training {
                 events.note("interrupted after epoch \(trainer.completedEpochs); saved \(out)")
             }
         }
-        return TrainResult(out: out, history: history, imagesPerSecond: lastRate, interrupted: interrupted)
+        return TrainResult(out: out, objective: objective.name, history: history, imagesPerSecond: lastRate, interrupted: interrupted)
+    }
+
+    /// One epoch in a line: loss and accuracy for a classifier, the ELBO for a VAE.
+    static func summary(_ e: Trainer.EpochResult) -> String {
+        guard let accuracy = e.accuracy else {
+            return String(format: "ELBO %.2f nats/image", -e.loss) + (e.testLoss.map { String(format: ", held-out ELBO %.2f", -$0) } ?? "")
+        }
+        return String(format: "loss %.4f, train acc %.2f%%", e.loss, accuracy * 100)
+            + (e.testAccuracy.map { String(format: ", test acc %.2f%%", $0 * 100) } ?? "")
     }
 
     /// The model to train: the checkpoint's, a sequential spec's or a zoo architecture,
@@ -114,11 +125,12 @@ public enum Training {
         return (try Zoo.architecture(name, seed: seed), name.lowercased(), nil)
     }
 
-    static func checkFits(_ model: Model, _ data: LabeledImages) throws {
+    static func checkFits(_ model: Model, _ data: LabeledImages, classifies: Bool = true) throws {
         let p = model.preset
         guard data.channels == p.channels, data.height == p.inputSize, data.width == p.inputSize else {
             throw AttackError.invalid("\(model.name) takes \(p.channels)×\(p.inputSize)×\(p.inputSize) images but \(data.source) has \(data.channels)×\(data.height)×\(data.width)")
         }
+        guard classifies else { return }  // a generator learns the images, whatever their labels
         let outputs = try model.layers().last?.shape.last ?? 0
         guard outputs == data.classes.count else {
             throw AttackError.invalid("\(model.name) has \(outputs) outputs but \(data.source) has \(data.classes.count) classes; "

@@ -64,7 +64,7 @@ public struct TrainedModelFile: Codable {
         seed = config.seed
         self.adversarial = adversarial
         self.data = data
-        accuracy = history.last.map { $0.testAccuracy ?? $0.accuracy }
+        accuracy = history.last.flatMap { $0.testAccuracy ?? $0.accuracy }
         self.history = history
     }
 

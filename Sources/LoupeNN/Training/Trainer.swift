@@ -24,25 +24,33 @@ public final class Trainer {
     /// What the progress callback sees after each batch.
     public struct Progress {
         public let epoch, epochs, batch, batches: Int
-        public let loss, accuracy: Double
+        public let loss: Double
+        /// Nil for a model that does not classify (a VAE).
+        public let accuracy: Double?
         public let imagesPerSecond: Double
     }
 
     public struct EpochResult: Codable, Equatable {
         public let epoch: Int
-        /// Mean training loss and accuracy over the epoch (on the transformed batches).
-        public let loss, accuracy: Double
+        /// Mean training loss and accuracy over the epoch (on the transformed batches);
+        /// accuracy is nil for a model that does not classify (a VAE).
+        public let loss: Double
+        public let accuracy: Double?
         public let seconds: Double
-        /// Accuracy on the validation data, when `train` was given some.
+        /// Accuracy on the validation data, when `train` was given some and the model classifies.
         public var testAccuracy: Double?
+        /// Mean loss on the validation data, for models that do not classify.
+        public var testLoss: Double?
 
-        public init(epoch: Int, loss: Double, accuracy: Double, seconds: Double, testAccuracy: Double? = nil) {
-            (self.epoch, self.loss, self.accuracy, self.seconds, self.testAccuracy) = (epoch, loss, accuracy, seconds, testAccuracy)
+        public init(epoch: Int, loss: Double, accuracy: Double?, seconds: Double, testAccuracy: Double? = nil,
+                    testLoss: Double? = nil) {
+            (self.epoch, self.loss, self.accuracy, self.seconds) = (epoch, loss, accuracy, seconds)
+            (self.testAccuracy, self.testLoss) = (testAccuracy, testLoss)
         }
 
         enum CodingKeys: String, CodingKey {
             case epoch, loss, accuracy, seconds
-            case testAccuracy = "test_accuracy"
+            case testAccuracy = "test_accuracy", testLoss = "test_loss"
         }
     }
 
@@ -70,12 +78,15 @@ public final class Trainer {
     /// The epoch `train` stopped in when `shouldStop` said so (nil after a full run), or
     /// the one a resume continues.
     public private(set) var partial: PartialEpoch?
+    /// What each batch minimizes (cross-entropy unless the model is a VAE).
+    public var objective: Objective
     /// Optional per-batch transform (e.g. a PGD attack) applied before the update.
     public var transform: ((_ images: Tensor, _ labels: [Int], _ stream: RandomStream) throws -> Tensor)?
 
     public init(model: Model, config: Config) {
         self.model = model
         self.config = config
+        objective = .of(model)
         parameters = model.network.namedParameters().map(\.1)
         switch config.optimizer {
         case .sgd: optimizer = SGD(parameters, learningRate: config.learningRate, momentum: config.momentum,
@@ -145,18 +156,14 @@ public final class Trainer {
                     model.network.setTrainable(true)
                 }
                 optimizer.zeroGrad(parameters)
-                guard let logits = try model.forward(images, training: true, stream: stream.derived(2)).output else {
-                    throw ModelError.invalid("\(model.name) produced no output")
-                }
-                let loss = try logits.crossEntropy(labels: labels)
+                let (loss, right) = try objective.batch(model, images, labels, stream.derived(2))
                 try loss.backward()
                 try optimizer.step()
-                let predictions = try logits.argmax()
-                correct += zip(predictions, labels).filter { $0 == $1 }.count
+                correct += right ?? 0
                 lossSum += Double(try loss.item) * Double(labels.count)
                 seen += labels.count
                 progress(Progress(epoch: epoch + 1, epochs: config.epochs, batch: b + 1, batches: batches,
-                                  loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen),
+                                  loss: lossSum / Double(seen), accuracy: objective.classifies ? Double(correct) / Double(seen) : nil,
                                   imagesPerSecond: Double(seen) / max(Date().timeIntervalSince(start), 1e-9)))
                 if b + 1 < batches, shouldStop() {
                     partial = PartialEpoch(epoch: epoch, batches: b + 1, lossSum: lossSum, correct: correct, seen: seen,
@@ -166,11 +173,11 @@ public final class Trainer {
             }
             completedEpochs += 1
             var result = EpochResult(epoch: completedEpochs, loss: lossSum / Double(max(seen, 1)),
-                                     accuracy: Double(correct) / Double(max(seen, 1)),
+                                     accuracy: objective.classifies ? Double(correct) / Double(max(seen, 1)) : nil,
                                      seconds: Date().timeIntervalSince(start))
             if let validation {
                 model.network.setTrainable(false)
-                result.testAccuracy = try Trainer.evaluate(model, on: validation).accuracy
+                (result.testAccuracy, result.testLoss) = try objective.heldOut(model, validation)
                 model.network.setTrainable(true)
             }
             results.append(result)

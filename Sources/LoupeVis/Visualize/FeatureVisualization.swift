@@ -19,15 +19,24 @@ public struct FeatureVisualization {
     public let channels: Int
     /// Whether the model sees tiny images, which the page shows without smoothing.
     public let small: Bool
+    /// With a generator prior: its prototypes beside the pixel ones.
+    public let prior: PriorPrototypes?
 
     /// What a run reports as it goes.
     public enum Progress {
         case step(Int, objective: Float)
+        /// A step of the generator-prior optimization, after the pixel one.
+        case priorStep(Int, objective: Float)
         case note(String)
     }
 
-    public static func run(model: Model, settings: VisualizeSettings, progress: (Progress) -> Void = { _ in }) throws -> FeatureVisualization {
+    /// `generator` is the prior `settings.prior` names, when the caller loaded it already.
+    public static func run(
+        model: Model, settings: VisualizeSettings, generator loaded: GeneratorPrior? = nil, progress: (Progress) -> Void = { _ in }
+    ) throws -> FeatureVisualization {
         try settings.validate()
+        // A bad generator file fails before minutes of pixel optimization, not after.
+        let generator = try loaded ?? settings.prior.map { try GeneratorPrior.load(path: $0) }
         let bases = try settings.objectives.map { try Objective.parse($0, model: model) }
         let perChannel = settings.channels.map { list in list.flatMap { c in bases.map { $0.withChannel(c) } } } ?? bases
         let objectives = perChannel.flatMap { Array(repeating: $0, count: settings.batch) }
@@ -64,10 +73,18 @@ public struct FeatureVisualization {
         let labels = objectives.indices.map { i in
             objectives[i].description + (targets[i].map { " (\(model.preset.labels[$0]))" } ?? "")
         }
+        var priorSettings = s.priorSettings
+        priorSettings.seed = s.seed
+        let prior = try generator.map {
+            try PriorPrototypes.make(model: model, objectives: objectives, pixels: opaque, prior: $0, settings: priorSettings,
+                                     note: { progress(.note($0)) }, progress: { progress(.priorStep($0, objective: $1)) })
+        }
+        var result = VisualizeResult(model: model.name, seed: s.seed, settings: recorded, units: units)
+        result.prior = prior?.comparison
         return FeatureVisualization(
-            result: VisualizeResult(model: model.name, seed: s.seed, settings: recorded, units: units), settings: settings,
+            result: result, settings: settings,
             objectives: objectives, visualization: run, comparisons: comparisons, labels: labels, channels: channels,
-            small: model.preset.inputSize < 64)
+            small: model.preset.inputSize < 64, prior: prior)
     }
 
     /// Real images to compare activations with: the skimage photos for ImageNet models,

@@ -35,8 +35,13 @@ public enum VisualizeReport {
             let sheet = try ImageGrid.make(try shown(snap), columns: min(8, images.count), cell: max(settings.size, 112))
             try folder.write(Data(try sheet.pngData()), to: "snapshot-\(step).png")
         }
+        if let prior = run.prior { result.prior = try writePrior(prior, to: folder) }
         try folder.writeResult(result)
-        try folder.writeCard(card(result, labels: run.labels, command: command))
+        var summary = card(result, labels: run.labels, command: command)
+        if let prior = result.prior {
+            (summary.picture, summary.figures) = (priorSheet, priorFigures(prior, labels: run.labels))
+        }
+        try folder.writeCard(summary)
 
         var page = HTMLPage(title: "Feature visualization · \(result.model) · \(settings.objectives.joined(separator: ", "))")
         page.paragraph("Each image was optimized to maximize its objective. The activation ratio compares the "
@@ -46,6 +51,7 @@ public enum VisualizeReport {
                        + (alpha ? " The images are transparent (RGBA); both numbers are measured on them over uniform "
                                   + "gray 0.5, and the contact sheet shows them over a checkerboard." : ""))
         page.imageGrid(cells, pixelated: run.small)
+        if let prior = result.prior { priorSection(&page, prior, labels: run.labels) }
         page.svg(SVGPlot(title: "Objective per step", xLabel: "step", yLabel: "objective",
                          series: run.objectives.indices.prefix(8).map { i in
                              SVGPlot.Series(name: run.objectives[i].description,

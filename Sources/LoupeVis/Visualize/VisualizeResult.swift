@@ -82,4 +82,6 @@ public struct VisualizeResult: Codable, Sendable {
     public var seed: UInt64
     public var settings: Settings
     public var units: [UnitRecord]
+    /// With `--prior`: the generator-prior prototypes beside the pixel ones (absent otherwise).
+    public var prior: PriorComparison?
 }

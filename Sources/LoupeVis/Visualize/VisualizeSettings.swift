@@ -30,6 +30,10 @@ public struct VisualizeSettings: Codable, Sendable, Equatable {
     /// Steps at which to keep a copy of the images.
     public var snapshots: [Int] = []
     public var seed: UInt64 = 0
+    /// A generator checkpoint (`loupe train --arch fashion-vae`): each objective also gets
+    /// a prototype optimized in its latent space, shown beside the pixel one.
+    public var prior: String?
+    public var priorSettings = GeneratorPrior.Settings()
 
     public init() {}
 
@@ -49,6 +53,10 @@ public struct VisualizeSettings: Codable, Sendable, Equatable {
         if !(lr > 0) { throw VisError.invalid("--lr must be positive") }
         // Above 1 the factor 1 − w·(opacity) can turn negative and reward the opposite of the objective.
         if !(alphaPenalty >= 0 && alphaPenalty <= 1) { throw VisError.invalid("--alpha-penalty must be a weight in 0…1") }
+        if prior != nil {
+            try priorSettings.validate()
+            if alpha { throw VisError.invalid("--prior compares opaque prototypes: drop --alpha") }
+        }
     }
 
     /// The optimizer's settings.
