@@ -195,6 +195,10 @@ final class ComparisonTests: XCTestCase {
         try Data("not an image at all".utf8).write(to: fake)
         XCTAssertTrue(message([fake.path]).contains("fake.png"), message([fake.path]))
         XCTAssertTrue(message(["\(a),,\(b)"]).contains("empty name"))
+        // The shell leaves ~ after a comma alone; the list expands it.
+        let home = FileManager.default.homeDirectoryForCurrentUser.path
+        XCTAssertTrue(message(["\(a),~/loupe-missing-\(getpid()).png"]).contains("\(home)/loupe-missing-\(getpid()).png"),
+                      message(["\(a),~/loupe-missing-\(getpid()).png"]))
         XCTAssertTrue(message(["\(a),\(empty.path)"]).contains("folder inside a list"))
         XCTAssertTrue(message([]).contains("--images"))
         for m in [message(["\(a),\(missing)"]), message([empty.path]), message([text])] { XCTAssertFalse(m.contains("\n"), m) }

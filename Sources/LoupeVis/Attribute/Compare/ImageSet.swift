@@ -18,7 +18,9 @@ public enum ImageSet {
                 paths += try folder(spec)
                 continue
             }
-            let items = spec.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            // The shell expands ~ only at the start of a word, so items after a comma arrive unexpanded.
+            let items = spec.split(separator: ",", omittingEmptySubsequences: false)
+                .map { ($0.trimmingCharacters(in: .whitespaces) as NSString).expandingTildeInPath }
             guard !items.contains(where: \.isEmpty) else {
                 throw VisError.invalid("--images '\(spec)': an empty name in the list; give a folder or image paths separated by commas")
             }
