@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LoupeVis
 
 struct AttributeCommand: ParsableCommand {
@@ -32,6 +33,15 @@ struct AttributeCommand: ParsableCommand {
         method re-run on draws within --sensitivity-radius) and the sanity check. Every score
         is the target's logit.
 
+        --images FOLDER|LIST compares the methods over many images (a folder: every PNG and JPEG
+        in it; a list: image paths separated by commas): every map is scored, and one table of
+        methods × metrics gives each metric's mean over the images with its 95% Student
+        t-interval (mean ± t(0.975, n−1)·s/√n) and ranks the methods by their mean rank. The
+        page draws the mean deletion and insertion curves and a row of maps per image with their
+        scores; result.json holds every image's metrics and the summary. With --method all,
+        methods that cannot apply to the model (cam without a global-average-pool + linear head,
+        the CAM family without a spatial layer) are skipped and the reason is printed.
+
         Examples:
           loupe attribute ~/.cache/loupe/photos/chelsea.png --method gradcam \\
               --target tabby
@@ -45,9 +55,15 @@ struct AttributeCommand: ParsableCommand {
               --compactness 10 --samples 1000
           loupe attribute chelsea.png --method rise --mask-grid 7 --samples 4000
           loupe attribute chelsea.png --method saliency,gradcam --metrics all
+          loupe attribute --images ~/.cache/loupe/photos --method all \\
+              --metrics all --json
+          loupe attribute --images chelsea.png,coffee.png \\
+              --method saliency,ig,gradcam
         """))
 
-    @Argument(help: "PNG or JPEG image.") var image: String
+    @Argument(help: "PNG or JPEG image (or --images for many).") var image: String?
+    @Option(help: "Compare the methods over many images: a folder (every PNG and JPEG in it) or a comma-separated list of images.")
+    var images: [String] = []
 
     @OptionGroup var modelOptions: ModelOptions
 
@@ -97,14 +113,20 @@ struct AttributeCommand: ParsableCommand {
         return s
     }
 
-    func validate() throws { try settings.validate() }
+    func validate() throws {
+        if image != nil && !images.isEmpty { throw ValidationError("give one image or --images, not both") }
+        if image == nil && images.isEmpty { throw ValidationError("give an image, or --images FOLDER|LIST to compare methods over many") }
+        try settings.validate()
+    }
 
     func run() throws {
+        guard let image else { return try compare() }
         let model = try modelOptions.loadAllowingRandomWeights(quiet: output.quiet)
         var bars: [String: ProgressBar] = [:]
         let attribution = try Attribution.run(image: image, model: model, settings: settings) { event in
             switch event {
             case let .method(name, target, className): note("\(name) for \(target) (\(className))…", quiet: output.quiet)
+            case let .metrics(name): note("metrics of \(name)…", quiet: output.quiet)
             case let .sanity(name, done, total):
                 let bar = bars[name] ?? ProgressBar("sanity \(name)", total: total, quiet: output.quiet)
                 bars[name] = bar
@@ -115,6 +137,36 @@ struct AttributeCommand: ParsableCommand {
             try AttributionReport.write(attribution, to: $0, command: OutputOptions.commandLine)
         } show: { line in
             if output.json { try printJSON(line) }
+        }
+    }
+
+    /// `--images`: every method on every image, one table of methods × metrics with
+    /// t-intervals (on stderr with --json, whose stdout stays pure JSON), one page.
+    func compare() throws {
+        let paths = try ImageSet.paths(images)
+        let model = try modelOptions.loadAllowingRandomWeights(quiet: output.quiet)
+        var bar: ProgressBar?
+        try withRunFolder("attribute", output) { folder in
+            let result = try AttributionComparison.run(
+                images: paths, model: model, settings: settings, everyMethod: method.all,
+                progress: { event in
+                    switch event {
+                    case let .skipped(name, reason): note("skipping \(name): \(reason)", quiet: output.quiet)
+                    case let .method(name, image, done, total):
+                        bar = bar ?? ProgressBar("attribute", total: total, quiet: output.quiet)
+                        bar?.update(done, status: "\(name) on \((image as NSString).lastPathComponent)")
+                    case let .finished(total): bar?.update(total)
+                    }
+                },
+                each: { row, attribution in try ComparisonReport.writeImage(row, attribution, to: folder) })
+            return (result, try ComparisonReport.write(result, to: folder, command: OutputOptions.commandLine))
+        } show: { result, line in
+            if output.json {
+                note(result.textTable, quiet: output.quiet)
+                try printJSON(line)
+            } else if !output.quiet {
+                print(result.textTable)
+            }
         }
     }
 }

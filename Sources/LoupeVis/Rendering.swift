@@ -59,11 +59,11 @@ public enum Render {
         return try Image.images(from: normalized)[0]
     }
 
-    /// The input [1, C, H, W] a map explains, saved as `input.png` in the run folder; the
+    /// The input [1, C, H, W] a map explains, saved as `name` in the run folder; the
     /// picture is returned for overlays.
-    static func writeInput(_ input: Tensor, to folder: RunFolder) throws -> Image {
+    static func writeInput(_ input: Tensor, to folder: RunFolder, as name: String = "input.png") throws -> Image {
         let shown = try image(try input.reshaped(Array(input.shape.dropFirst())))
-        try folder.write(Data(try shown.pngData()), to: "input.png")
+        try folder.write(Data(try shown.pngData()), to: name)
         return shown
     }
 

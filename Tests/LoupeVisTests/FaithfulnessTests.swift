@@ -151,6 +151,29 @@ final class FaithfulnessTests: XCTestCase {
         XCTAssertNotEqual(try run(batch: 7, threads: 1, seed: 3)?.infidelity, reference.infidelity, "the seed must matter")
     }
 
+    /// ROAD's 18 imputations run side by side: whatever the thread count, every copy is
+    /// bit-identical and in its own slot, the very array one imputation computes alone.
+    func testROADImputationsAreBitIdenticalWhateverTheThreadCount() throws {
+        let (side, channels) = (20, 3)
+        let plane = side * side
+        let image = try Tensor(shape: [1, channels, side, side], scalars: PerturbationTests.uniforms(channels * plane, seed: 8))
+        let planted = map(PerturbationTests.uniforms(plane, seed: 9, in: -1...1), side: side)
+        let serial = withThreads(1) { ROAD.imputedCopies(planted, image: image, noise: 0.01, seed: 4, target: 0) }
+        XCTAssertEqual(serial.count, 18)
+        for threads in [2, 3, 7, 32] {
+            XCTAssertEqual(withThreads(threads) { ROAD.imputedCopies(planted, image: image, noise: 0.01, seed: 4, target: 0) }, serial,
+                           "\(threads) threads")
+        }
+        // Copy 12 is LeRF at 40%: the 160 least attributed pixels removed, noise from draw 12.
+        let order = PixelRanking.descending(planted.values)
+        var removed = [Bool](repeating: false, count: plane)
+        for r in (plane - 160)..<plane { removed[order[r]] = true }
+        let alone = NoisyLinearImputation.impute(image.scalars, channels: channels, height: side, width: side, removed: removed,
+                                                 noise: 0.01, stream: RandomStream(seed: 4, key: [0x90AD, 0]).derived(12))
+        XCTAssertEqual(serial[12], alone)
+        XCTAssertNotEqual(serial[12], serial[3], "each copy its own")
+    }
+
     func testLevelsAndSettings() throws {
         let (model, image, perfect, _, _) = try plantedCase()
         let none = Attributor(model: model, settings: settings { $0.metrics.level = .none })

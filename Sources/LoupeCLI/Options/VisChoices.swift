@@ -35,10 +35,13 @@ extension SegmentFill: ExpressibleByArgument {
 /// Attribution methods from the registry, comma-separated ("saliency,ig,gradcam") or "all".
 struct MethodList: ExpressibleByArgument {
     let names: [String]
+    /// Said as `all`: over many images, methods that cannot apply to the model are skipped.
+    let all: Bool
 
     init?(argument: String) {
         guard let methods = try? AttributionRegistry.standard.parse(argument) else { return nil }
         names = methods.map(\.name)
+        all = argument.trimmingCharacters(in: .whitespaces).lowercased() == "all"
     }
 
     static var allValueStrings: [String] { AttributionRegistry.standard.names + ["all"] }

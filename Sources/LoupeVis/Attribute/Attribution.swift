@@ -20,6 +20,8 @@ public struct Attribution {
         case method(String, target: Int, className: String)
         /// The sanity check of a method has randomized `done` of `total` layer groups.
         case sanity(String, done: Int, total: Int)
+        /// The faithfulness metrics of a method's map start.
+        case metrics(String)
     }
 
     public static func run(
@@ -36,28 +38,31 @@ public struct Attribution {
         var context = Attributor(model: model, settings: settings)
         context.settings.layer = try settings.layer.map { try model.resolveLayer($0) }
 
-        var maps: [AttributionMap] = [], reports: [SanityCheck.Report] = []
+        // Each method's metrics follow its map, so a caller counting methods sees each one whole.
+        var maps: [AttributionMap] = [], reports: [SanityCheck.Report] = [], metrics: [MapMetrics?] = []
         for method in methods {
             progress(.method(method.name, target: target, className: className))
-            guard settings.sanity else {
+            if settings.sanity {
+                let report = try SanityCheck.cascadingRandomization(
+                    model: model, method: method.name, maxSteps: settings.sanityLayers, seed: settings.seed, runs: settings.sanityRuns,
+                    progress: { progress(.sanity(method.name, done: $0, total: $1)) }) {
+                    try context.attribute(input, target: target, method: method)
+                }
+                reports.append(report)
+                maps.append(report.original)
+            } else {
                 maps.append(try context.attribute(input, target: target, method: method))
-                continue
             }
-            let report = try SanityCheck.cascadingRandomization(
-                model: model, method: method.name, maxSteps: settings.sanityLayers, seed: settings.seed, runs: settings.sanityRuns,
-                progress: { progress(.sanity(method.name, done: $0, total: $1)) }) {
-                try context.attribute(input, target: target, method: method)
-            }
-            reports.append(report)
-            maps.append(report.original)
+            guard settings.metrics.fast else { continue }
+            progress(.metrics(method.name))
+            var measured = try Faithfulness.measure(maps[maps.count - 1], image: input, method: method, target: target, context: context)
+            measured?.randomization = settings.sanity ? reports.last?.meanAbsRho : nil
+            metrics.append(measured)
         }
 
         var result = AttributionResult(
             model: model.name, image: path, target: .init(index: target, name: className),
-            settings: .init(samples: settings.samples, sigma: settings.sigma, steps: settings.steps, integration: settings.integration,
-                            baseline: settings.baseline, patch: settings.patch, stride: settings.stride, fill: settings.fill,
-                            segments: settings.segments, compactness: settings.compactness, segmentFill: settings.segmentFill,
-                            maskGrid: settings.maskGrid, maskProbability: settings.maskProbability, seed: settings.seed),
+            settings: .init(settings),
             attributions: zip(methods, maps).map { method, map in
                 let peak = map.argmax
                 let scale = Render.scale(of: map, colormap: settings.colormap.colormap)
@@ -72,11 +77,7 @@ public struct Attribution {
             segmentation: maps.contains { $0.segmentation != nil } ? "segments.png" : nil)
         if settings.metrics.fast {
             result.faithfulness = settings.metrics
-            for (i, method) in methods.enumerated() {
-                progress(.method("metrics of \(method.name)", target: target, className: className))
-                result.attributions[i].metrics = try Faithfulness.measure(maps[i], image: input, method: method, target: target, context: context)
-                result.attributions[i].metrics?.randomization = i < reports.count ? reports[i].meanAbsRho : nil
-            }
+            for i in metrics.indices { result.attributions[i].metrics = metrics[i] }
         }
         return Attribution(result: result, input: input, maps: maps, sanity: reports, colormap: settings.colormap)
     }

@@ -9,6 +9,25 @@ public protocol AttributionMethod: Sendable {
     /// The map for class `target` of one image [1, C, H, W], already checked by the
     /// `Attributor` that hands itself over as `context`.
     func attribute(_ image: Tensor, target: Int, context: Attributor) throws -> AttributionMap
+    /// Why the method cannot run on the context's model at all (nil: it can), checked on one
+    /// image: a layer or head it needs and the model lacks. `--method all` over many images
+    /// skips such a method and states this reason instead of failing the run.
+    func inapplicability(_ image: Tensor, target: Int, context: Attributor) -> String?
+}
+
+/// A method of the CAM family: it reads a conv layer with a spatial map (`--layer`).
+public protocol LayerAttributionMethod: AttributionMethod {}
+
+extension LayerAttributionMethod {
+    /// The layer must exist and have a spatial map; one forward pass finds out.
+    public func inapplicability(_ image: Tensor, target: Int, context: Attributor) -> String? {
+        do {
+            _ = try context.readLayer(image, target: target, gradient: false, for: self)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
 }
 
 /// How a method presents itself: to the CLI, the help text and the report.
@@ -31,6 +50,9 @@ public struct AttributionMethodInfo: Sendable, Equatable {
 }
 
 extension AttributionMethod {
+    /// Methods that only need the input gradient or forward passes apply to every model.
+    public func inapplicability(_ image: Tensor, target: Int, context: Attributor) -> String? { nil }
+
     public var name: String { about.name }
     public var summary: String { about.summary }
     public var signed: Bool { about.signed }

@@ -150,3 +150,12 @@ public struct SanityRecord: Codable, Sendable, Equatable {
         }
     }
 }
+
+extension AttributionResult.Settings {
+    /// What shapes the maps, from the settings a run used.
+    public init(_ s: AttributionSettings) {
+        self.init(samples: s.samples, sigma: s.sigma, steps: s.steps, integration: s.integration, baseline: s.baseline,
+                  patch: s.patch, stride: s.stride, fill: s.fill, segments: s.segments, compactness: s.compactness,
+                  segmentFill: s.segmentFill, maskGrid: s.maskGrid, maskProbability: s.maskProbability, seed: s.seed)
+    }
+}

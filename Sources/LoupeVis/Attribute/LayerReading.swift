@@ -16,6 +16,20 @@ public struct LayerReading {
 
     public var positions: Int { height * width }
 
+    /// Σ_k weight(∂score/∂A_k) ⊙ A_k, position by position: the gradient-weighted sum that
+    /// HiResCAM (weight = identity) and LayerCAM (weight = ReLU) share; Grad-CAM instead
+    /// averages the gradient over positions first (`Attributor.weightedSum`).
+    public func gradientWeightedSum(weight: (Float) -> Float) -> [Float] {
+        let n = positions
+        var cam = [Float](repeating: 0, count: n)
+        guard let gradient else { return cam }
+        for k in 0..<channels {
+            let base = k * n
+            for i in 0..<n { cam[i] += weight(gradient[base + i]) * activation[base + i] }
+        }
+        return cam
+    }
+
     /// The last tap with a spatial map larger than 1×1: the deepest conv features.
     public static func defaultLayer(of model: Model) throws -> String {
         guard let last = try model.layers().last(where: { $0.shape.count == 4 && $0.shape[2] * $0.shape[3] > 1 }) else {

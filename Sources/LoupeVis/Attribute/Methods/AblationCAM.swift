@@ -8,7 +8,7 @@ import LoupeTensor
 /// "hurts the class when removed" positive instead of flipping the map.
 /// A channel that is zero everywhere changes nothing when ablated and gets weight 0 without a
 /// pass; the others go through the model `batchSize` at a time, one ablated channel per image.
-public struct AblationCAM: AttributionMethod {
+public struct AblationCAM: LayerAttributionMethod {
     public let about = AttributionMethodInfo(
         "ablationcam", signed: false, "the logit's relative drop when a channel of --layer is zeroed weights it (Desai & Ramaswamy 2020)",
         units: "ReLU(Σ_k w_k·A_k) at the layer, upsampled, w_k a relative drop of the logit: activation units")

@@ -5,7 +5,7 @@ import LoupeTensor
 /// one linear layer, logit_c = Σ_k w_ck·mean(A_k) + b_c, so M_c = Σ_k w_ck·A_k is an exact
 /// decomposition of the logit over positions: mean(M_c) + b_c = logit_c. Signed, as in the
 /// paper; any other head has no such weights, and the method says so instead of guessing.
-public struct CAM: AttributionMethod {
+public struct CAM: LayerAttributionMethod {
     public let about = AttributionMethodInfo(
         "cam", signed: true, "class activation mapping: the fc weights of the class over the last feature map, global-average-pool + linear heads only (Zhou et al. 2016)",
         units: "Σ_k w_ck·A_k at the layer, upsampled: logit units; its mean over the layer's positions plus the fc bias is the logit")
@@ -20,6 +20,16 @@ public struct CAM: AttributionMethod {
                                      reading: reading, image: image, target: target)
         map.figures["fc_bias"] = Double(bias[target])
         return map
+    }
+
+    /// Beyond a spatial layer, CAM needs the global-average-pool + linear head.
+    public func inapplicability(_ image: Tensor, target: Int, context: Attributor) -> String? {
+        do {
+            _ = try Self.head(of: context.model, after: try context.readLayer(image, target: target, gradient: false, for: self))
+            return nil
+        } catch {
+            return "\(error)"
+        }
     }
 
     /// The linear layer's weights [classes, K] and bias, checked against this very pass: every

@@ -6,7 +6,7 @@ import LoupeTensor
 /// A principal component's sign is arbitrary, so the map is turned to make its largest
 /// magnitude positive (pytorch-grad-cam's sign correction, Chung & Ying 2025 Eq. 13) and
 /// then clamped at 0 like the rest of the CAM family.
-public struct EigenCAM: AttributionMethod {
+public struct EigenCAM: LayerAttributionMethod {
     public let about = AttributionMethodInfo(
         "eigencam", signed: false, "the activations' first principal component at --layer, class-agnostic (Muhammad & Yeasin 2020)",
         units: "projection of the layer's centered activations on their first principal component, clamped at 0: activation units")

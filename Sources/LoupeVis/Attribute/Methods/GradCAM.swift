@@ -2,7 +2,7 @@ import LoupeTensor
 
 /// Grad-CAM (Selvaraju et al. 2017) and Grad-CAM++ (Chattopadhyay et al. 2018): one
 /// base, the two differ only in how a channel's gradients become its weight.
-public struct GradCAM: AttributionMethod {
+public struct GradCAM: LayerAttributionMethod {
     public let plusPlus: Bool
 
     public init(plusPlus: Bool) { self.plusPlus = plusPlus }

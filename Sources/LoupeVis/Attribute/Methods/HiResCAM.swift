@@ -4,7 +4,7 @@ import LoupeTensor
 /// activation position by position instead of averaged first as in Grad-CAM, so a position
 /// the model did not use cannot light up. Signed: it sums to the logit's first-order
 /// change, and equals CAM / (h·w) on a global-average-pool + linear head.
-public struct HiResCAM: AttributionMethod {
+public struct HiResCAM: LayerAttributionMethod {
     public let about = AttributionMethodInfo(
         "hirescam", signed: true, "Σ over channels of gradient ⊙ activation at --layer (Draelos & Carin 2020)",
         units: "Σ_k ∂logit/∂A_k·A_k at the layer, upsampled: logit units (first-order contribution of each position)")
@@ -13,11 +13,6 @@ public struct HiResCAM: AttributionMethod {
 
     public func attribute(_ image: Tensor, target: Int, context: Attributor) throws -> AttributionMap {
         let reading = try context.readLayer(image, target: target, gradient: true, for: self)
-        let n = reading.positions, a = reading.activation, g = reading.gradient ?? []
-        var cam = [Float](repeating: 0, count: n)
-        for k in 0..<reading.channels {
-            for i in 0..<n { cam[i] += g[k * n + i] * a[k * n + i] }
-        }
-        return try context.camMap(self, cam, reading: reading, image: image, target: target)
+        return try context.camMap(self, reading.gradientWeightedSum { $0 }, reading: reading, image: image, target: target)
     }
 }

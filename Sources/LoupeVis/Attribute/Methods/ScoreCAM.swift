@@ -8,7 +8,7 @@ import LoupeTensor
 /// increase of confidence"), and the map is ReLU(Σ_k w_k·A_k). One forward pass per channel,
 /// `batchSize` channels at a time. With the default black baseline the mask multiplies
 /// the pixels, as in the paper.
-public struct ScoreCAM: AttributionMethod {
+public struct ScoreCAM: LayerAttributionMethod {
     public let about = AttributionMethodInfo(
         "scorecam", signed: false, "each channel of --layer masks the image; weights are the class probability it keeps (Wang et al. 2020)",
         units: "ReLU(Σ_k w_k·A_k) at the layer, upsampled, w_k an increase of softmax probability: probability × activation units")
