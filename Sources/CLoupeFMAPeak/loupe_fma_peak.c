@@ -11,37 +11,34 @@
    and x ↦ 0.9999·x + 0.0001 keeps every value near 1: no overflow, no subnormals. */
 enum { CHAINS = LOUPE_PEAK_CHAINS };
 
+/* The loop of every width: CHAINS independent chains of x ↦ x·m + c, then their sum in x[0]. */
+#define PEAK_CHAINS(VEC, SET1, MULADD, ADD)                                  \
+    const VEC m = SET1(0.9999f), c = SET1(0.0001f);                          \
+    VEC x[CHAINS];                                                           \
+    for (int i = 0; i < CHAINS; i++) x[i] = SET1(0.5f + 0.01f * i);          \
+    for (int64_t r = 0; r < rounds; r++)                                     \
+        for (int i = 0; i < CHAINS; i++) x[i] = MULADD(x[i], m, c);          \
+    for (int i = 1; i < CHAINS; i++) x[0] = ADD(x[0], x[i]);
+
+/* SSE has no FMA: a multiply and an add, two instructions for the same two flops. */
+#define SSE_MULADD(a, b, c) _mm_add_ps(_mm_mul_ps(a, b), c)
+
 __attribute__((target("avx512f")))
 float loupe_peak_avx512(int64_t rounds) {
-    const __m512 m = _mm512_set1_ps(0.9999f), c = _mm512_set1_ps(0.0001f);
-    __m512 x[CHAINS];
-    for (int i = 0; i < CHAINS; i++) x[i] = _mm512_set1_ps(0.5f + 0.01f * i);
-    for (int64_t r = 0; r < rounds; r++)
-        for (int i = 0; i < CHAINS; i++) x[i] = _mm512_fmadd_ps(x[i], m, c);
-    for (int i = 1; i < CHAINS; i++) x[0] = _mm512_add_ps(x[0], x[i]);
+    PEAK_CHAINS(__m512, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_add_ps)
     return _mm512_reduce_add_ps(x[0]);
 }
 
 __attribute__((target("avx2,fma")))
 float loupe_peak_avx2(int64_t rounds) {
-    const __m256 m = _mm256_set1_ps(0.9999f), c = _mm256_set1_ps(0.0001f);
-    __m256 x[CHAINS];
-    for (int i = 0; i < CHAINS; i++) x[i] = _mm256_set1_ps(0.5f + 0.01f * i);
-    for (int64_t r = 0; r < rounds; r++)
-        for (int i = 0; i < CHAINS; i++) x[i] = _mm256_fmadd_ps(x[i], m, c);
-    for (int i = 1; i < CHAINS; i++) x[0] = _mm256_add_ps(x[0], x[i]);
+    PEAK_CHAINS(__m256, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_add_ps)
     float lanes[8];
     _mm256_storeu_ps(lanes, x[0]);
     return lanes[0] + lanes[7];
 }
 
 float loupe_peak_sse(int64_t rounds) {
-    const __m128 m = _mm_set1_ps(0.9999f), c = _mm_set1_ps(0.0001f);
-    __m128 x[CHAINS];
-    for (int i = 0; i < CHAINS; i++) x[i] = _mm_set1_ps(0.5f + 0.01f * i);
-    for (int64_t r = 0; r < rounds; r++)
-        for (int i = 0; i < CHAINS; i++) x[i] = _mm_add_ps(_mm_mul_ps(x[i], m), c);
-    for (int i = 1; i < CHAINS; i++) x[0] = _mm_add_ps(x[0], x[i]);
+    PEAK_CHAINS(__m128, _mm_set1_ps, SSE_MULADD, _mm_add_ps)
     return _mm_cvtss_f32(x[0]);
 }
 

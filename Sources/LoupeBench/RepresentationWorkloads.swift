@@ -23,12 +23,9 @@ extension WorkloadBench {
         let (model, note) = try fashionCNN(path)
         let attacker = try Attacker(model: model, config: AttackConfig(method: .autoattack, eps: 0.1))
         func attack(_ n: Int) throws {
-            var start = 0
-            while start < n {
-                let indices = Array(start..<min(start + 250, n))
+            try inBatches(of: 250, n) { indices in
                 let (x, labels) = try data.batch(indices)
                 _ = try attacker.run(x, labels: labels, sampleIDs: indices)
-                start += 250
             }
         }
         return Built(warmUp: { try attack(min(16, data.count)) }, run: { try attack(data.count) }, images: data.count,
@@ -43,15 +40,13 @@ extension WorkloadBench {
         let (model, note) = try fashionCNN(path)
         var features: [Float] = []
         features.reserveCapacity(count * 128)
-        var start = 0
-        while start < data.count {
-            let (x, _) = try data.batch(Array(start..<min(start + 500, data.count)))
+        try inBatches(of: 500, data.count) { indices in
+            let (x, _) = try data.batch(indices)
             let pass = try Autograd.noGrad { try model.forward(x, recording: ["8"], stopAfter: "8") }
             guard let a = pass["8"], a.shape.count == 2, a.shape[1] == 128 else {
                 throw ModelError.invalid("fashion-cnn's layer 8 is not 128 features")
             }
             features += a.scalars
-            start += 500
         }
         let n = data.count
         let body = { _ = try TSNE(features, count: n, dimensions: 128) }

@@ -196,6 +196,11 @@ public enum WorkloadBench {
         return Built(warmUp: body, run: body, note: note)
     }
 
+    /// Calls `body` with 0..<n cut into consecutive runs of `size` indices.
+    static func inBatches(of size: Int, _ n: Int, _ body: ([Int]) throws -> Void) rethrows {
+        for start in stride(from: 0, to: n, by: size) { try body(Array(start..<min(start + size, n))) }
+    }
+
     static func fashionMNIST(_ split: String, count: Int) throws -> LabeledImages {
         try IDXDataset.load(folder: IDXDataset.fashionMNISTFolder, split: split).prefix(count)
     }
@@ -221,12 +226,9 @@ public enum WorkloadBench {
         config.earlyStop = false
         let attacker = try Attacker(model: model, config: config)
         func attack(_ n: Int) throws {
-            var start = 0
-            while start < n {
-                let indices = Array(start..<min(start + 128, n))
+            try inBatches(of: 128, n) { indices in
                 let (x, labels) = try data.batch(indices)
                 _ = try attacker.run(x, labels: labels, sampleIDs: indices)
-                start += 128
             }
         }
         return Built(warmUp: { try attack(min(128, data.count)) }, run: { try attack(data.count) }, images: data.count,

@@ -14,8 +14,14 @@ enum LoupeBinary {
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw XCTSkip("build the release binary first (make test does)")
         }
+        return try run(executable: path, arguments, environment: environment)
+    }
+
+    /// Any program (loupe under qemu, say) with these arguments, from the repository's root.
+    static func run(executable: String, _ arguments: [String], environment: [String: String] = [:]) throws
+        -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = root
         if !environment.isEmpty {
