@@ -32,7 +32,7 @@ struct ProbeCommand: ParsableCommand {
     @Option(help: "Held-out (test) images.") var limit = 2000
     @Option(help: "Training images.") var trainLimit = 5000
     @Option(help: "L2 penalty λ of the probes, on standardized features.") var l2 = 1e-3
-    @Option(help: "L-BFGS stops when the gradient's largest component falls below this.") var tolerance = 1e-5
+    @Option(help: "L-BFGS stops when the gradient's largest component falls below this.") var tolerance = 1e-4
     @Option(help: "L-BFGS iteration budget per probe.") var maxIterations = 500
     @Option(help: "Seed of the control labels and of the random network.") var seed: UInt64 = 0
     @Flag(inversion: .prefixedNo, help: "Train the control-task probes.") var control = true

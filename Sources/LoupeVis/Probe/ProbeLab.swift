@@ -56,15 +56,35 @@ public enum ProbeLab {
                                    trainAccuracy: try probe.accuracy(tr.values, count: tr.count, labels: ytr),
                                    iterations: probe.iterations, converged: probe.converged)
         }
+        // Every fit is independent: run them on the policy's workers, largest first (a
+        // flattened conv stage costs more than all the others together), each fit a job.
+        enum Task: Int, CaseIterable { case probe, control, random }
+        var jobs: [(layer: Int, task: Task)] = []
+        for i in layers.indices {
+            jobs.append((i, .probe))
+            if settings.control { jobs.append((i, .control)) }
+            if random != nil { jobs.append((i, .random)) }
+        }
+        jobs.sort { trainFeatures[$0.layer].dimensions > trainFeatures[$1.layer].dimensions }
+        let fits = try ParallelJobs.run(jobs.count) { j -> ProbeResult.Fit in
+            let (i, task) = jobs[j]
+            switch task {
+            case .probe: return try fit(trainFeatures[i], testFeatures[i], trainLabels, testLabels)
+            case .control: return try fit(trainFeatures[i], testFeatures[i], controlTrain, controlTest)
+            case .random: return try fit(randomTrain![i], randomTest![i], trainLabels, testLabels)
+            }
+        }
+        func result(_ i: Int, _ task: Task) -> ProbeResult.Fit? {
+            jobs.firstIndex { $0.layer == i && $0.task == task }.map { fits[$0] }
+        }
         var rows: [ProbeResult.Layer] = []
         for (i, layer) in layers.enumerated() {
-            let (tr, te) = (trainFeatures[i], testFeatures[i])
-            let probe = try fit(tr, te, trainLabels, testLabels)
-            let control = settings.control ? try fit(tr, te, controlTrain, controlTest) : nil
-            let randomFit = try randomTrain.flatMap { rt in try randomTest.map { try fit(rt[i], $0[i], trainLabels, testLabels) } }
+            let tr = trainFeatures[i]
+            guard let probe = result(i, .probe) else { continue }
+            let control = result(i, .control)
             rows.append(ProbeResult.Layer(layer: layer, depth: taps.firstIndex(of: layer) ?? i, features: tr.kind,
                                           dimensions: tr.dimensions, probe: probe, control: control,
-                                          selectivity: control.map { probe.accuracy - $0.accuracy }, randomNetwork: randomFit))
+                                          selectivity: control.map { probe.accuracy - $0.accuracy }, randomNetwork: result(i, .random)))
         }
         var counts = [Int](repeating: 0, count: k)
         for l in trainLabels { counts[l] += 1 }

@@ -16,7 +16,7 @@ public struct ProbeSettings: Codable, Sendable, Equatable {
     /// λ of the penalty (λ/2)‖W‖² on standardized features.
     public var l2 = 1e-3
     /// L-BFGS stops when the gradient's largest component is below this.
-    public var tolerance = 1e-5
+    public var tolerance = 1e-4
     public var maxIterations = 500
     /// Keys the control labels and the random network's weights.
     public var seed: UInt64 = 0
