@@ -44,11 +44,8 @@ struct DeconvCommand: ParsableCommand {
     func validate() throws { try settings.validate() }
 
     func run() throws {
-        let model = try modelOptions.loadAllowingRandomWeights(quiet: output.quiet)
-        var bar: ProgressBar?
-        let lab = try DeconvLab.run(image: image, model: model, settings: settings) { done, total in
-            bar = bar ?? ProgressBar("deconv", total: total, quiet: output.quiet)
-            bar?.update(done)
+        let lab = try runLab(modelOptions, output: output, progress: "deconv") {
+            try DeconvLab.run(image: image, model: $0, settings: settings, progress: $1)
         }
         try withRunFolder("deconv", output) {
             try DeconvReport.write(lab, to: $0, command: OutputOptions.commandLine)

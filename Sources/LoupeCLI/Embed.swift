@@ -2,7 +2,7 @@ import ArgumentParser
 import LoupeVis
 
 extension EmbedMethod: ExpressibleByArgument {}
-extension EmbedFeatures: ExpressibleByArgument {}
+extension FeatureVectors: ExpressibleByArgument {}
 
 struct EmbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,7 +31,7 @@ struct EmbedCommand: ParsableCommand {
     var data = "fashion-mnist:test"
     @Option(help: "Projection to 2-D.") var method = EmbedMethod.pca
     @Option(help: "Per image: channel means of a conv map (mean), every activation (flatten), or mean for maps (auto).")
-    var features = EmbedFeatures.auto
+    var features = FeatureVectors.auto
     @Option(help: "Embed only the first N images.") var limit: Int?
     @Option(help: "t-SNE perplexity (effective neighbours).") var perplexity = 30.0
     @Option(help: "t-SNE gradient steps (the first 250 exaggerated).") var iterations = 1000
@@ -52,11 +52,8 @@ struct EmbedCommand: ParsableCommand {
 
     func run() throws {
         let settings = settings
-        let model = try modelOptions.loadAllowingRandomWeights(default: settings.defaultModel, quiet: output.quiet)
-        var bar: ProgressBar?
-        let lab = try EmbedLab.run(model: model, settings: settings) { done, total in
-            bar = bar ?? ProgressBar("activations", total: total, quiet: output.quiet)
-            bar?.update(done)
+        let lab = try runLab(modelOptions, default: settings.defaultModel, output: output, progress: "activations") {
+            try EmbedLab.run(model: $0, settings: settings, progress: $1)
         }
         let result = try withRunFolder("embed", output) { try EmbedReport.write(lab, to: $0, command: OutputOptions.commandLine) }
         if output.json { try printJSON(result) }

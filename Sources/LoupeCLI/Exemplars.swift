@@ -42,11 +42,8 @@ struct ExemplarsCommand: ParsableCommand {
 
     func run() throws {
         let settings = settings
-        let model = try modelOptions.loadAllowingRandomWeights(default: settings.defaultModel, quiet: output.quiet)
-        var bar: ProgressBar?
-        let lab = try ExemplarsLab.run(model: model, settings: settings) { done, total in
-            bar = bar ?? ProgressBar("scan", total: total, quiet: output.quiet)
-            bar?.update(done)
+        let lab = try runLab(modelOptions, default: settings.defaultModel, output: output, progress: "scan") {
+            try ExemplarsLab.run(model: $0, settings: settings, progress: $1)
         }
         try withRunFolder("exemplars", output) {
             try ExemplarsReport.write(lab, to: $0, command: OutputOptions.commandLine)

@@ -11,7 +11,7 @@ public struct Loupe: ParsableCommand {
     /// The product's subcommands.
     public static let subcommands: [ParsableCommand.Type] = [
         Classify.self, Layers.self, Visualize.self, DeconvCommand.self, AttributeCommand.self, ExemplarsCommand.self,
-        EmbedCommand.self,
+        EmbedCommand.self, ProbeCommand.self, ConceptCommand.self,
         Attack.self, Robustness.self, Merge.self, Train.self, Evaluate.self, Run.self,
     ]
 

@@ -41,6 +41,8 @@ struct Recipe {
         "attribute": (AttributeCommand.self, "image"),
         "exemplars": (ExemplarsCommand.self, nil),
         "embed": (EmbedCommand.self, nil),
+        "probe": (ProbeCommand.self, nil),
+        "concept": (ConceptCommand.self, nil),
         "robustness": (Robustness.self, nil),
         "train": (Train.self, nil),
         "evaluate": (Evaluate.self, nil),

@@ -29,7 +29,7 @@ final class HelpTextTests: XCTestCase {
     /// two in mid-paragraph (what hard-wrapped source lines produced), and no example
     /// wraps (an example line must start indented).
     func testHelpWrapsCleanlyIn80Columns() throws {
-        let commands = ["classify", "layers", "visualize", "deconv", "attribute", "exemplars", "embed", "attack", "robustness",
+        let commands = ["classify", "layers", "visualize", "deconv", "attribute", "exemplars", "embed", "probe", "concept", "attack", "robustness",
                         "merge", "train", "evaluate", "run", "bench"]
         for command in commands {
             let r = try LoupeBinary.run([command, "--help"], environment: ["COLUMNS": "80"])

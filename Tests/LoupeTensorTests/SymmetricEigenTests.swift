@@ -44,3 +44,17 @@ final class SymmetricEigenTests: XCTestCase {
         XCTAssertThrowsError(try LAPACK.gram([1, 2, 3], rows: 2, columns: 2, ofColumns: true))
     }
 }
+
+/// dgemm through `LAPACK.product`, against products worked by hand.
+final class DoubleProductTests: XCTestCase {
+    func testProductsAndTransposesByHand() throws {
+        // A = [[1, 2, 3], [4, 5, 6]], B = [[1, 0], [0, 1], [2, −1]]: AB = [[7, −1], [16, −1]].
+        let a: [Double] = [1, 2, 3, 4, 5, 6], b: [Double] = [1, 0, 0, 1, 2, -1]
+        XCTAssertEqual(try LAPACK.product(a, b, m: 2, k: 3, n: 2), [7, -1, 16, -1])
+        // Aᵀ (3×2) times C = [[1, 1], [0, 2]]: [[1, 9], [2, 12], [3, 15]].
+        XCTAssertEqual(try LAPACK.product(a, [1, 1, 0, 2], m: 3, k: 2, n: 2, transA: true), [1, 9, 2, 12, 3, 15])
+        // A·Aᵀ = [[14, 32], [32, 77]].
+        XCTAssertEqual(try LAPACK.product(a, a, m: 2, k: 3, n: 2, transB: true), [14, 32, 32, 77])
+        XCTAssertThrowsError(try LAPACK.product(a, b, m: 2, k: 2, n: 2))
+    }
+}

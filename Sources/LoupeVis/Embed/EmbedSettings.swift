@@ -3,15 +3,6 @@ public enum EmbedMethod: String, Codable, Sendable, CaseIterable {
     case pca, tsne
 }
 
-/// Which vector an image contributes: a conv map's channel means (one value per channel,
-/// translation-invariant and small) or every activation flattened.
-public enum EmbedFeatures: String, Codable, Sendable, CaseIterable {
-    /// Channel means for a [C, H, W] map, the activations themselves for a vector.
-    case auto
-    case mean
-    case flatten
-}
-
 /// What `loupe embed` computes: which layer, over which data, projected how, judged by
 /// which neighbourhoods.
 public struct EmbedSettings: Codable, Sendable, Equatable {
@@ -20,7 +11,7 @@ public struct EmbedSettings: Codable, Sendable, Equatable {
     /// per class), or photos (labelled by the model's own top class).
     public var data = "fashion-mnist:test"
     public var method = EmbedMethod.pca
-    public var features = EmbedFeatures.auto
+    public var features = FeatureVectors.auto
     /// Embed only the first `limit` images.
     public var limit: Int?
     /// t-SNE's effective number of neighbours (van der Maaten & Hinton 2008 suggest 5–50).
