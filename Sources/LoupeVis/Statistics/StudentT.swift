@@ -10,6 +10,21 @@ public enum StudentT {
         return t >= 0 ? 1 - tail : tail
     }
 
+    /// The t with P(|T_ν| ≤ t) = level, by bisection on the CDF to far below the digits a
+    /// table prints: 12.706 for ν = 1 at 95%, 1.960 as ν grows (the interval of a mean over
+    /// few images).
+    static func critical(level: Double, degreesOfFreedom nu: Int) -> Double {
+        precondition(nu >= 1 && level > 0 && level < 1)
+        let wanted = (1 + level) / 2
+        var (low, high) = (0.0, 1.0)
+        while cdf(high, degreesOfFreedom: Double(nu)) < wanted { high *= 2 }
+        for _ in 0..<200 where high - low > 1e-13 * high {
+            let mid = (low + high) / 2
+            if cdf(mid, degreesOfFreedom: Double(nu)) < wanted { low = mid } else { high = mid }
+        }
+        return (low + high) / 2
+    }
+
     /// P(|T| ≥ |t|).
     public static func twoSidedP(_ t: Double, degreesOfFreedom nu: Double) -> Double {
         guard nu > 0, !t.isNaN else { return .nan }
