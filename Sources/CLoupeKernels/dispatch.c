@@ -72,6 +72,20 @@ void loupe_winograd_output(int variant, const loupe_conv_geometry *geo, ptrdiff_
                                     upper);
 }
 
+void loupe_winograd4_input(int variant, const loupe_conv_geometry *geo, ptrdiff_t groups, ptrdiff_t g,
+                           ptrdiff_t tilesH, ptrdiff_t tilesW, ptrdiff_t rowLo, ptrdiff_t rowHi, ptrdiff_t chLo,
+                           ptrdiff_t chHi, const float *x, float *v, ptrdiff_t ld) {
+    table(variant)->winograd4_input(geo, groups, g, tilesH, tilesW, rowLo, rowHi, chLo, chHi, x, v, ld);
+}
+
+void loupe_winograd4_output(int variant, const loupe_conv_geometry *geo, ptrdiff_t groups, ptrdiff_t g, ptrdiff_t m,
+                            ptrdiff_t tilesH, ptrdiff_t tilesW, ptrdiff_t rowLo, ptrdiff_t rowHi, ptrdiff_t oLo,
+                            ptrdiff_t oHi, const float *mm, ptrdiff_t ld, const float *bias, float *y, float lower,
+                            float upper) {
+    table(variant)->winograd4_output(geo, groups, g, m, tilesH, tilesW, rowLo, rowHi, oLo, oHi, mm, ld, bias, y, lower,
+                                     upper);
+}
+
 void loupe_direct_conv_rows(int variant, const loupe_conv_geometry *geo, const float *tile, ptrdiff_t tileRows,
                             ptrdiff_t tileW, const float *w, ptrdiff_t m, const float *bias, float *y,
                             ptrdiff_t firstRow, ptrdiff_t rows, float lower, float upper) {

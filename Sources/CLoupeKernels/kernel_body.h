@@ -362,6 +362,169 @@ static void K(wino_output)(const loupe_conv_geometry *g, ptrdiff_t groups, ptrdi
     }
 }
 
+// ---------------------------------------------------------------- Winograd F(4×4, 3×3)
+
+// phase[q·line + k] = src[4k + q − padLeft], zero outside the row, for q < 4 and k < line (a
+// multiple of W): the row is copied once into `padded` (4·line floats) with its zeros, then
+// de-interleaved 4W floats at a time by two rounds of even/odd splits.
+static inline void K(split4_row)(const loupe_conv_geometry *g, const float *src, float *phase, ptrdiff_t line,
+                                 float *padded) {
+    ptrdiff_t pl = g->padLeft, total = 4 * line;
+    ptrdiff_t lo = lk_min(lk_max(pl, 0), total), hi = lk_min(lk_max(pl + g->inW, lo), total);
+    for (ptrdiff_t j = 0; j < lo; j++) padded[j] = 0;
+    const float *from = src + (lo - pl);
+    ptrdiff_t n = hi - lo, j = 0;
+    for (; j + W <= n; j += W) K(st)(padded + lo + j, K(ld)(from + j));
+    for (; j < n; j++) padded[lo + j] = from[j];
+    for (ptrdiff_t t = hi; t < total; t++) padded[t] = 0;
+    for (ptrdiff_t k = 0; k < line; k += W) {
+        const float *p = padded + 4 * k;
+        VF a = K(ld)(p), b = K(ld)(p + W), c = K(ld)(p + 2 * W), d = K(ld)(p + 3 * W);
+        VF e0 = EVEN(a, b), o0 = ODD(a, b), e1 = EVEN(c, d), o1 = ODD(c, d);
+        K(st)(phase + k, EVEN(e0, e1));
+        K(st)(phase + line + k, EVEN(o0, o1));
+        K(st)(phase + 2 * line + k, ODD(e0, e1));
+        K(st)(phase + 3 * line + k, ODD(o0, o1));
+    }
+}
+
+// r = Bᵀ d for one column (or row) of six: Bᵀ's rows (4, 0, −5, 0, 1, 0), (0, −4, −4, 1, 1, 0),
+// (0, 4, −4, −1, 1, 0), (0, −2, −1, 2, 1, 0), (0, 2, −1, −2, 1, 0), (0, 4, 0, −5, 0, 1), with
+// the shared partial sums. Every product is by a power of two (5d = 4d + d), so it is exact
+// and a fused multiply-add rounds like the separate add: all variants agree bit for bit.
+static inline void K(bt6)(VF d0, VF d1, VF d2, VF d3, VF d4, VF d5, VF r[6]) {
+    VF four = K(splat)(4), two = K(splat)(2);
+    VF a = d4 - four * d2, b = d3 - four * d1;
+    VF c = d4 - d2, e = two * (d3 - d1);
+    r[0] = (four * d0 + d4) - (four * d2 + d2);
+    r[1] = a + b;
+    r[2] = a - b;
+    r[3] = c + e;
+    r[4] = c - e;
+    r[5] = (four * d1 + d5) - (four * d3 + d3);
+}
+
+// Bᵀ d B for the W neighbouring tiles starting at tile tx, from the phase lines of their six
+// input rows (row i's phase q at rows[i] + q·line); ξ = 6i + j goes to out[ξ·stride + lane].
+static inline void K(wino6_tiles)(const float *const rows[6], ptrdiff_t line, ptrdiff_t tx, float *out,
+                                  ptrdiff_t stride) {
+    VF c[6][6];
+    for (int i = 0; i < 6; i++) {
+        const float *p = rows[i] + tx;
+        VF r[6];
+        // Along the row first: columns 4tx + 0…5 are phases 0–3 at tx, then 0–1 at tx + 1.
+        K(bt6)(K(ld)(p), K(ld)(p + line), K(ld)(p + 2 * line), K(ld)(p + 3 * line), K(ld)(p + 1),
+               K(ld)(p + line + 1), r);
+        for (int j = 0; j < 6; j++) c[i][j] = r[j];
+    }
+    for (int j = 0; j < 6; j++) {
+        VF r[6];
+        K(bt6)(c[0][j], c[1][j], c[2][j], c[3][j], c[4][j], c[5][j], r);
+        for (int i = 0; i < 6; i++) K(st)(out + (6 * i + j) * stride, r[i]);
+    }
+}
+
+// As wino_input, for 6×6 tiles 4 apart: each input row is split into its four column phases
+// (a tile's six columns are then six unit-stride streams), and neighbouring tile rows share
+// two input rows, so split rows live in a ring of eight slots (row iy in slot iy mod 8).
+static void K(wino6_input)(const loupe_conv_geometry *g, ptrdiff_t groups, ptrdiff_t grp, ptrdiff_t tilesH,
+                           ptrdiff_t tilesW, ptrdiff_t rowLo, ptrdiff_t rowHi, ptrdiff_t chLo, ptrdiff_t chHi,
+                           const float *x, float *v, ptrdiff_t ld) {
+    ptrdiff_t c = g->channels;
+    // Phase lines long enough for the last chunk's loads at tx + 1.
+    ptrdiff_t line = (tilesW + W - 1) / W * W + W;
+    float *ring = malloc((size_t)(40 * line) * sizeof(float));
+    if (!ring) abort();
+    float *zero = ring + 32 * line, *padded = zero + 4 * line;
+    memset(zero, 0, (size_t)(4 * line) * sizeof(float));
+    for (ptrdiff_t ch = chLo; ch < chHi; ch++) {
+        ptrdiff_t held[8] = {-1, -1, -1, -1, -1, -1, -1, -1};  // the (image · inH + iy) each slot holds
+        for (ptrdiff_t r = rowLo; r < rowHi; r++) {
+            ptrdiff_t n = r / tilesH, ty = r % tilesH;
+            const float *plane = x + ((n * groups + grp) * c + ch) * g->inH * g->inW;
+            const float *rows[6] = {zero, zero, zero, zero, zero, zero};
+            for (int i = 0; i < 6; i++) {
+                ptrdiff_t iy = 4 * ty - g->padTop + i;
+                if (iy < 0 || iy >= g->inH) continue;
+                ptrdiff_t slot = iy & 7, key = n * g->inH + iy;
+                float *phase = ring + 4 * slot * line;
+                if (held[slot] != key) {
+                    K(split4_row)(g, plane + iy * g->inW, phase, line, padded);
+                    held[slot] = key;
+                }
+                rows[i] = phase;
+            }
+            // Lanes past the row's last tile spill into the next row's first tiles, which
+            // that row (next in this loop) overwrites, or into the slack after the block.
+            float *out = v + ch * ld + (r - rowLo) * tilesW;
+            for (ptrdiff_t tx = 0; tx < tilesW; tx += W) K(wino6_tiles)(rows, line, tx, out + tx, c * ld);
+        }
+    }
+    free(ring);
+}
+
+// y = Aᵀ m for one column (or row) of six: Aᵀ's rows (1, 1, 1, 1, 1, 0), (0, 1, −1, 2, −2, 0),
+// (0, 1, 1, 4, 4, 0), (0, 1, −1, 8, −8, 1) (powers of two again: exact products).
+static inline void K(at6)(VF m0, VF m1, VF m2, VF m3, VF m4, VF m5, VF y[4]) {
+    VF a = m1 + m2, b = m1 - m2, c = m3 + m4, d = m3 - m4;
+    y[0] = m0 + a + c;
+    y[1] = b + K(splat)(2) * d;
+    y[2] = a + K(splat)(4) * c;
+    y[3] = (b + K(splat)(8) * d) + m5;
+}
+
+// row[4l + j] = y[j][l] for the W tiles when all their columns exist (`cols` ≥ 4W), else
+// only the columns below `cols`.
+static inline void K(interleave4)(const VF y[4], float *row, ptrdiff_t cols, ptrdiff_t lanes) {
+    if (cols >= 4 * W) {
+        VF p = LO_PAIRS(y[0], y[2]), q = LO_PAIRS(y[1], y[3]);
+        VF s = HI_PAIRS(y[0], y[2]), t = HI_PAIRS(y[1], y[3]);
+        K(st)(row, LO_PAIRS(p, q));
+        K(st)(row + W, HI_PAIRS(p, q));
+        K(st)(row + 2 * W, LO_PAIRS(s, t));
+        K(st)(row + 3 * W, HI_PAIRS(s, t));
+        return;
+    }
+    for (ptrdiff_t l = 0; l < lanes; l++)
+        for (int j = 0; j < 4 && 4 * l + j < cols; j++) row[4 * l + j] = y[j][l];
+}
+
+static void K(wino6_output)(const loupe_conv_geometry *g, ptrdiff_t groups, ptrdiff_t grp, ptrdiff_t m,
+                            ptrdiff_t tilesH, ptrdiff_t tilesW, ptrdiff_t rowLo, ptrdiff_t rowHi, ptrdiff_t oLo,
+                            ptrdiff_t oHi, const float *mm, ptrdiff_t ld, const float *bias, float *y, float lowerf,
+                            float upperf) {
+    ptrdiff_t stride = m * ld, outW = g->outW, outPlane = g->outH * g->outW;
+    VF lo = K(splat)(lowerf), hi = K(splat)(upperf);
+    for (ptrdiff_t o = oLo; o < oHi; o++) {
+        VF b = K(splat)(bias ? bias[grp * m + o] : 0);
+        for (ptrdiff_t r = rowLo; r < rowHi; r++) {
+            ptrdiff_t n = r / tilesH, ty = r % tilesH;
+            float *top = y + ((n * groups + grp) * m + o) * outPlane + 4 * ty * outW;
+            ptrdiff_t outRows = lk_min(4, g->outH - 4 * ty);
+            const float *src = mm + o * ld + (r - rowLo) * tilesW;
+            for (ptrdiff_t tx = 0; tx < tilesW; tx += W) {
+                ptrdiff_t lanes = lk_min(W, tilesW - tx);
+                // Lanes past the row's end read the next row's tiles or the slack: computed, not stored.
+                // Aᵀ down each column, then A along each of the (up to) four rows kept.
+                VF t[4][6];
+                for (int j = 0; j < 6; j++) {
+                    const float *s = src + j * stride + tx;
+                    VF col[4];
+                    K(at6)(K(ld)(s), K(ld)(s + 6 * stride), K(ld)(s + 12 * stride), K(ld)(s + 18 * stride),
+                           K(ld)(s + 24 * stride), K(ld)(s + 30 * stride), col);
+                    for (int i = 0; i < 4; i++) t[i][j] = col[i];
+                }
+                for (ptrdiff_t i = 0; i < outRows; i++) {
+                    VF out[4];
+                    K(at6)(t[i][0], t[i][1], t[i][2], t[i][3], t[i][4], t[i][5], out);
+                    for (int j = 0; j < 4; j++) out[j] = K(clamp)(out[j] + b, lo, hi);
+                    K(interleave4)(out, top + i * outW + 4 * tx, outW - 4 * tx, lanes);
+                }
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------- direct conv
 
 static inline void K(dc_finish)(VF acc, const float *bias, ptrdiff_t o, float *y, ptrdiff_t outPlane, ptrdiff_t outW,

@@ -15,6 +15,11 @@ typedef struct {
     void (*winograd_output)(const loupe_conv_geometry *, ptrdiff_t, ptrdiff_t, ptrdiff_t, ptrdiff_t, ptrdiff_t,
                             ptrdiff_t, ptrdiff_t, ptrdiff_t, ptrdiff_t, const float *, ptrdiff_t, const float *,
                             float *, float, float);
+    void (*winograd4_input)(const loupe_conv_geometry *, ptrdiff_t, ptrdiff_t, ptrdiff_t, ptrdiff_t, ptrdiff_t,
+                            ptrdiff_t, ptrdiff_t, ptrdiff_t, const float *, float *, ptrdiff_t);
+    void (*winograd4_output)(const loupe_conv_geometry *, ptrdiff_t, ptrdiff_t, ptrdiff_t, ptrdiff_t, ptrdiff_t,
+                             ptrdiff_t, ptrdiff_t, ptrdiff_t, ptrdiff_t, const float *, ptrdiff_t, const float *,
+                             float *, float, float);
     void (*direct_conv_rows)(const loupe_conv_geometry *, const float *, ptrdiff_t, ptrdiff_t, const float *,
                              ptrdiff_t, const float *, float *, ptrdiff_t, ptrdiff_t, float, float);
     void (*max_pool_2x2)(const float *, ptrdiff_t, ptrdiff_t, ptrdiff_t, float *, uint8_t *, const float *);
@@ -26,8 +31,9 @@ typedef struct {
 
 // The table of one lane width's copy of the bodies (K(name) = name_SUFFIX).
 #define LOUPE_KERNEL_TABLE(K)                                                                           \
-    {K(dw_forward), K(dw_weight_gradient), K(wino_input), K(wino_output), K(direct_conv_rows),          \
-     K(max_pool_2x2), K(bias_clamp), K(rectifier_gradient), K(im2col_run)}
+    {K(dw_forward), K(dw_weight_gradient), K(wino_input), K(wino_output), K(wino6_input),               \
+     K(wino6_output), K(direct_conv_rows), K(max_pool_2x2), K(bias_clamp), K(rectifier_gradient),       \
+     K(im2col_run)}
 
 extern const loupe_kernel_table loupe_kernels_baseline, loupe_kernels_avx2, loupe_kernels_avx512;
 

@@ -51,6 +51,21 @@ static void wino_output_z(const loupe_conv_geometry *g, ptrdiff_t groups, ptrdif
                                                          mm, ld, bias, y, lower, upper);
 }
 
+static void wino6_input_z(const loupe_conv_geometry *g, ptrdiff_t groups, ptrdiff_t grp, ptrdiff_t tilesH,
+                          ptrdiff_t tilesW, ptrdiff_t rowLo, ptrdiff_t rowHi, ptrdiff_t chLo, ptrdiff_t chHi,
+                          const float *x, float *v, ptrdiff_t ld) {
+    (wide(tilesW, 1) ? wino6_input_z16 : wino6_input_z8)(g, groups, grp, tilesH, tilesW, rowLo, rowHi, chLo, chHi, x,
+                                                         v, ld);
+}
+
+static void wino6_output_z(const loupe_conv_geometry *g, ptrdiff_t groups, ptrdiff_t grp, ptrdiff_t m,
+                           ptrdiff_t tilesH, ptrdiff_t tilesW, ptrdiff_t rowLo, ptrdiff_t rowHi, ptrdiff_t oLo,
+                           ptrdiff_t oHi, const float *mm, ptrdiff_t ld, const float *bias, float *y, float lower,
+                           float upper) {
+    (wide(tilesW, 1) ? wino6_output_z16 : wino6_output_z8)(g, groups, grp, m, tilesH, tilesW, rowLo, rowHi, oLo, oHi,
+                                                           mm, ld, bias, y, lower, upper);
+}
+
 static void direct_conv_rows_z(const loupe_conv_geometry *g, const float *tile, ptrdiff_t tileRows,
                                ptrdiff_t tileW, const float *w, ptrdiff_t m, const float *bias, float *y,
                                ptrdiff_t firstRow, ptrdiff_t rows, float lower, float upper) {

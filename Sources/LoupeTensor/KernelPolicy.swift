@@ -8,7 +8,7 @@ import Foundation
 /// A task-local value is invisible on `DispatchQueue.concurrentPerform`'s worker threads:
 /// everything a worker needs is read on the calling thread and handed down as a value.
 public struct KernelPolicy: Sendable {
-    /// 3×3 stride-1 convs may take Winograd F(2×2, 3×3) instead of im2col + GEMM.
+    /// 3×3 stride-1 convs may take Winograd F(2×2, 3×3) or F(4×4, 3×3) instead of im2col + GEMM.
     public var winograd = true
     /// Convs with very few input or output channels may take the direct kernel instead of
     /// im2col + GEMM.

@@ -116,11 +116,16 @@ final class KernelVariantTests: XCTestCase {
     }
 
     func testWinogradConvAgreesExactlyAcrossVariants() throws {
-        // 32 channels in and out, so the forward and the input gradient both take Winograd.
-        for (i, size) in [(14, 14), (28, 30), (9, 11), (6, 64)].enumerated() {
-            try assertVariantsAgree("winograd \(size)", exact: true) {
-                try conv([2, 32, size.0, size.1], [32, 32, 3, 3], padding: .symmetric(1), bias: true,
-                         activation: i % 2 == 0 ? .relu : .none, seed: UInt64(100 + 10 * i))
+        // 32 channels in and out, so the forward and the input gradient both take Winograd,
+        // with each tile size. F(4×4)'s transforms multiply only by powers of two, exactly.
+        for tile in [Winograd.Tile.two, .four] {
+            for (i, size) in [(14, 14), (28, 30), (9, 11), (6, 64), (13, 119)].enumerated() {
+                try withKernelPolicy({ $0.winogradTuning.forcedTile = tile }) {
+                    try assertVariantsAgree("winograd \(tile) \(size)", exact: true) {
+                        try conv([2, 32, size.0, size.1], [32, 32, 3, 3], padding: .symmetric(1), bias: true,
+                                 activation: i % 2 == 0 ? .relu : .none, seed: UInt64(100 + 10 * i))
+                    }
+                }
             }
         }
     }

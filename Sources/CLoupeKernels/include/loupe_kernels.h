@@ -60,6 +60,16 @@ void loupe_winograd_output(int variant, const loupe_conv_geometry *geo, ptrdiff_
                            ptrdiff_t oLo, ptrdiff_t oHi, const float *mm, ptrdiff_t ld, const float *bias,
                            float *y, float lower, float upper);
 
+// ---- Winograd F(4×4, 3×3): the same contracts for 6×6 tiles 4 apart, ξ < 36.
+void loupe_winograd4_input(int variant, const loupe_conv_geometry *geo, ptrdiff_t groups, ptrdiff_t g,
+                           ptrdiff_t tilesH, ptrdiff_t tilesW, ptrdiff_t rowLo, ptrdiff_t rowHi,
+                           ptrdiff_t chLo, ptrdiff_t chHi, const float *x, float *v, ptrdiff_t ld);
+
+void loupe_winograd4_output(int variant, const loupe_conv_geometry *geo, ptrdiff_t groups, ptrdiff_t g, ptrdiff_t m,
+                            ptrdiff_t tilesH, ptrdiff_t tilesW, ptrdiff_t rowLo, ptrdiff_t rowHi,
+                            ptrdiff_t oLo, ptrdiff_t oHi, const float *mm, ptrdiff_t ld, const float *bias,
+                            float *y, float lower, float upper);
+
 // ---- Direct convolution: output rows [firstRow, firstRow + rows) of all m channels from a
 // zero-padded tile [channels, tileRows, tileW] (+ LOUPE_KERNELS_SLACK·4 floats of slack);
 // `bias` may be NULL.

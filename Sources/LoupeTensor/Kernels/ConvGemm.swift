@@ -6,8 +6,8 @@
 /// channel) and its GEMM (by 48-row blocks). Each item's arithmetic is the same whichever
 /// thread runs it, so results are bit-identical for any thread count.
 ///
-/// 3×3 stride-1 gather convs with enough input channels go to Winograd F(2×2, 3×3)
-/// instead (Winograd.swift), the same convs in both directions: forward and the stride-1
+/// 3×3 stride-1 gather convs with enough input channels go to Winograd F(2×2, 3×3) or
+/// F(4×4, 3×3) instead (Winograd.swift), the same convs in both directions: forward and the stride-1
 /// input gradient.
 ///
 /// Weights are always a [groups·M, channels·kh·kw] matrix: M rows per group, the columns
@@ -90,10 +90,10 @@ func convGather(
         return
     }
     if Winograd.applies(geo, m: m, policy) {
-        let u = winogradWeights(w, groups: groups, outputs: m, inputs: geo.channels, flipped: false)
-        defer { u.deallocate() }
-        WinogradPlan(geo, batch: batch, groups: groups, m: m, tuning: policy.winogradTuning)
-            .run(x, u: u, bias: bias, into: y, clamp: clamp, threads: policy.threads, variant: policy.kernelCode)
+        let plan = WinogradPlan(geo, batch: batch, groups: groups, m: m, tuning: policy.winogradTuning)
+        let u = winogradWeights(w, groups: groups, outputs: m, inputs: geo.channels, flipped: false, tile: plan.tile)
+        defer { BlockPool.give(u.baseAddress!, count: u.count) }
+        plan.run(x, u: u.baseAddress!, bias: bias, into: y, clamp: clamp, threads: policy.threads, variant: policy.kernelCode)
         return
     }
     let pointwise = geo.isPointwise
@@ -223,10 +223,10 @@ func convInputGradient(
     let policy = KernelPolicy.current
     if Winograd.applies(back, m: c, policy), !prefersDirectConv(back, m: c, groups: groups, policy) {
         // Transforms the flipped filters straight from `w`, without building them first.
-        let u = winogradWeights(w, groups: groups, outputs: c, inputs: m, flipped: true)
-        defer { u.deallocate() }
-        WinogradPlan(back, batch: batch, groups: groups, m: c, tuning: policy.winogradTuning)
-            .run(dy, u: u, bias: nil, into: dx, clamp: .none, threads: policy.threads, variant: policy.kernelCode)
+        let plan = WinogradPlan(back, batch: batch, groups: groups, m: c, tuning: policy.winogradTuning)
+        let u = winogradWeights(w, groups: groups, outputs: c, inputs: m, flipped: true, tile: plan.tile)
+        defer { BlockPool.give(u.baseAddress!, count: u.count) }
+        plan.run(dy, u: u.baseAddress!, bias: nil, into: dx, clamp: .none, threads: policy.threads, variant: policy.kernelCode)
         return
     }
     // flipped[g·C + ch, r·taps + (taps−1−t)] = w[g·M + r, ch·taps + t]
