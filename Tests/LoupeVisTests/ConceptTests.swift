@@ -28,9 +28,9 @@ final class ConceptTests: XCTestCase {
     }
 
     /// `count` 8×8 gray images: 0.6·mask + 0.4·noise, mask nil for pure noise.
-    static func images(_ name: String, count: Int, seed: UInt64, mask: ((Int, Int) -> Bool)?) throws -> ImageSet {
+    static func images(_ name: String, count: Int, seed: UInt64, mask: ((Int, Int) -> Bool)?) throws -> ConceptSet {
         let stream = RandomStream(seed: seed)
-        return ImageSet(name: name, source: name, images: try (0..<count).map { i in
+        return ConceptSet(name: name, source: name, images: try (0..<count).map { i in
             try Image(width: 8, height: 8, channels: 1, unitFloats: (0..<64).map { p in
                 let u = stream.uniform(at: UInt64(i * 64 + p))
                 guard let mask else { return u }
@@ -97,10 +97,10 @@ final class ConceptTests: XCTestCase {
         let n = try SyntheticConcepts.noise(set: 2, index: 7, side: 16, seed: 1)
         XCTAssertEqual(n.pixels, try SyntheticConcepts.noise(set: 2, index: 7, side: 16, seed: 1).pixels)
         XCTAssertNotEqual(n.pixels, try SyntheticConcepts.noise(set: 3, index: 7, side: 16, seed: 1).pixels)
-        let stripes = try ImageSet.concept("synthetic:stripes", count: 5, side: 16, seed: 0)
+        let stripes = try ConceptSet.concept("synthetic:stripes", count: 5, side: 16, seed: 0)
         XCTAssertEqual(stripes.images.count, 5)
         XCTAssertEqual(stripes.images[2].pixels, try SyntheticConcepts.image(.stripes, index: 2, side: 16, seed: 0).pixels)
-        XCTAssertThrowsError(try ImageSet.concept("synthetic:plaid", count: 5, side: 16, seed: 0))
+        XCTAssertThrowsError(try ConceptSet.concept("synthetic:plaid", count: 5, side: 16, seed: 0))
     }
 
     func testSettingsRefuseBadInput() {

@@ -18,9 +18,9 @@ public struct ConceptLab {
                            progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws -> ConceptLab {
         try settings.validate()
         let side = model.preset.inputSize
-        let concepts = try settings.concepts.map { try ImageSet.concept($0, count: settings.setSize, side: side, seed: settings.seed) }
+        let concepts = try settings.concepts.map { try ConceptSet.concept($0, count: settings.setSize, side: side, seed: settings.seed) }
         let randoms = try (0..<settings.randomSetCount).map { i in
-            try ImageSet.random(settings.random.count == 1 ? settings.random[0] : settings.random[i], set: i,
+            try ConceptSet.random(settings.random.count == 1 ? settings.random[0] : settings.random[i], set: i,
                                 count: settings.setSize, side: side, seed: settings.seed)
         }
         let (c, className) = try resolveClass(settings.className, labels: model.preset.labels)
@@ -39,14 +39,14 @@ public struct ConceptLab {
     }
 
     /// The test itself, on given image sets and class images.
-    static func run(model: Model, settings: ConceptSettings, concepts: [ImageSet], randoms: [ImageSet], classIndex c: Int,
+    static func run(model: Model, settings: ConceptSettings, concepts: [ConceptSet], randoms: [ConceptSet], classIndex c: Int,
                     classData: ActivationData, progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws -> ConceptLab {
         let layer = try model.resolveLayer(settings.layer)
         guard c >= 0, c < model.preset.labels.count else { throw VisError.invalid("class \(c) is outside the model's \(model.preset.labels.count) classes") }
         let sets = concepts + randoms
         let total = sets.reduce(classData.count) { $0 + $1.images.count }
         var done = 0
-        func activations(_ set: ImageSet) throws -> FeatureMatrix {
+        func activations(_ set: ConceptSet) throws -> FeatureMatrix {
             let data = ActivationData.images(set.images, name: set.name, model: model)
             let m = try LayerActivations.collect(model: model, data: data, layers: [layer], features: .flatten,
                                                  batchSize: settings.batchSize)[0]

@@ -2,17 +2,17 @@ import Foundation
 import LoupeData
 
 /// A named set of images: a concept, a random set, or the class's examples.
-struct ImageSet {
+struct ConceptSet {
     let name: String
     let source: String
     let images: [Image]
 
     /// `synthetic:PATTERN` drawn at `side` pixels, or a folder's first `count` images by name.
-    static func concept(_ spec: String, count: Int, side: Int, seed: UInt64) throws -> ImageSet {
+    static func concept(_ spec: String, count: Int, side: Int, seed: UInt64) throws -> ConceptSet {
         if spec.lowercased().hasPrefix("synthetic:") {
             let name = String(spec.dropFirst("synthetic:".count)).lowercased()
             guard let pattern = ConceptPattern(rawValue: name) else { throw VisError.invalid("unknown synthetic concept '\(name)'") }
-            return ImageSet(name: name, source: "synthetic:\(name)", images: try (0..<count).map {
+            return ConceptSet(name: name, source: "synthetic:\(name)", images: try (0..<count).map {
                 try SyntheticConcepts.image(pattern, index: $0, side: side, seed: seed)
             })
         }
@@ -20,16 +20,16 @@ struct ImageSet {
     }
 
     /// Random set `set`: smooth noise, or the folder `spec`.
-    static func random(_ spec: String, set: Int, count: Int, side: Int, seed: UInt64) throws -> ImageSet {
+    static func random(_ spec: String, set: Int, count: Int, side: Int, seed: UInt64) throws -> ConceptSet {
         if spec.lowercased() == "synthetic" {
-            return ImageSet(name: "random \(set)", source: "synthetic noise \(set)", images: try (0..<count).map {
+            return ConceptSet(name: "random \(set)", source: "synthetic noise \(set)", images: try (0..<count).map {
                 try SyntheticConcepts.noise(set: set, index: $0, side: side, seed: seed)
             })
         }
         return try folder(spec, count: count)
     }
 
-    static func folder(_ path: String, count: Int) throws -> ImageSet {
+    static func folder(_ path: String, count: Int) throws -> ConceptSet {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
             throw VisError.invalid("\(path): not a folder of images (or give synthetic:stripes|dots|checkerboard|zigzag)")
@@ -38,6 +38,6 @@ struct ImageSet {
             .filter { ImageFolderDataset.extensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted().prefix(count)
         guard files.count >= 4 else { throw VisError.invalid("\(path) holds \(files.count) PNG/JPEG images: a set needs at least 4") }
         let images = try files.map { try Image.load(path: (path as NSString).appendingPathComponent($0)) }
-        return ImageSet(name: (path as NSString).lastPathComponent, source: path, images: images)
+        return ConceptSet(name: (path as NSString).lastPathComponent, source: path, images: images)
     }
 }
