@@ -22,7 +22,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 NAMES = ["W0_sgemm", "W1_b1", "W1_b8", "W2_b1", "W2_b8", "W3_128", "W3_224", "W4_train", "W4_pgd", "W5_deconv",
-         "W7_autoattack", "W8_tsne_sklearn", "W8_tsne_opentsne"]
+         "W6_scorecam", "W6_lime", "W6_kernelshap", "W6_deletion", "W7_autoattack", "W8_tsne_sklearn", "W8_tsne_opentsne"]
 LOUPE_HOME = os.environ.get("LOUPE_HOME", os.path.expanduser("~/.cache/loupe"))
 WEIGHTS = os.path.join(LOUPE_HOME, "weights", "efficientnet-lite0.pth")
 FASHION = "/usr/share/datasets/fashion-mnist"
@@ -221,7 +221,7 @@ def random_images(batch, size):
     return torch.rand(batch, 3, size, size, generator=g)
 
 
-def build(name, images_count, fashion_model=None):
+def build(name, images_count, fashion_model=None, attribution_inputs=None):
     """Returns (warm_up, run, note, images)."""
     if name == "W0_sgemm":
         a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
@@ -312,6 +312,9 @@ def build(name, images_count, fashion_model=None):
             a.backward(seed)
         return body, body, "random weights", None
 
+    if name.startswith("W6_"):
+        return attribution(name, attribution_inputs)
+
     if name == "W7_autoattack":
         return autoattack(fashion_model)
 
@@ -372,6 +375,107 @@ def tsne(fashion_model, open_tsne, count=10_000):
             TSNE(perplexity=30, max_iter=1000, early_exaggeration=12, angle=0.5, method="barnes_hut",
                  init="random", learning_rate="auto", n_jobs=2, random_state=0).fit_transform(points)
     return (lambda: run(features[:200])), (lambda: run(features)), note + "; " + method, len(features)
+
+
+def attribution_inputs(folder):
+    """What `loupe bench workloads --export-attribution-inputs FOLDER` wrote: the photo as
+    Loupe preprocessed it, the top-1 target, Loupe's SLIC labels, the saliency map and the
+    deletion substrate, so both sides explain the very same pixels."""
+    if not folder or not os.path.exists(os.path.join(folder, "inputs.json")):
+        raise SystemExit(f"W6 needs --attribution-inputs FOLDER written by `loupe bench workloads --export-attribution-inputs`")
+    with open(os.path.join(folder, "inputs.json")) as f:
+        meta = json.load(f)
+    c, h, w = meta["channels"], meta["height"], meta["width"]
+
+    def raw(file, dtype, shape):
+        with open(os.path.join(folder, file), "rb") as f:
+            return torch.frombuffer(bytearray(f.read()), dtype=dtype).reshape(shape).clone()
+    return (meta, raw("image.f32", torch.float32, (1, c, h, w)), raw("segments.i32", torch.int32, (h, w)).long(),
+            raw("saliency.f32", torch.float32, (h, w)), raw("substrate.f32", torch.float32, (1, c, h, w)))
+
+
+def segment_means(image, segments, count):
+    """Each superpixel filled with its own mean colour: Loupe's default segment fill (the
+    lime package's hide_color=None)."""
+    c = image.shape[1]
+    flat, labels = image[0].reshape(c, -1), segments.reshape(-1)
+    sums = torch.zeros(c, count).index_add_(1, labels, flat)
+    sizes = torch.bincount(labels, minlength=count).float()
+    return (sums / sizes)[:, labels].reshape(image.shape)
+
+
+def attribution(name, folder):
+    """W6: pytorch-grad-cam's ScoreCAM at the last MBConv block, Captum's Lime (ridge α 1,
+    cosine kernel of width 0.25, as Loupe's LIME) and KernelShap with 1,000 samples over
+    Loupe's superpixels and mean fill, and deletion + insertion curves batched by hand;
+    every forward at Loupe's batch size."""
+    meta, image, segments, saliency, substrate = attribution_inputs(folder)
+    model, note = efficientnet()
+    target, batch = meta["target"], meta["batch_size"]
+    with torch.inference_mode():
+        top = model(image).argmax(1).item()
+    if top != target:
+        raise SystemExit(f"PyTorch's top-1 class {top} is not Loupe's {target}: the weights differ")
+    warm = lambda: model(image)
+    if name == "W6_scorecam":
+        os.environ.setdefault("TQDM_DISABLE", "1")
+        import pytorch_grad_cam
+        from pytorch_grad_cam import ScoreCAM
+        from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+        layer = int(meta["scorecam_layer"].split(".")[1])
+        cam = ScoreCAM(model=model, target_layers=[model._blocks[layer]])
+        cam.batch_size = batch
+
+        def run():
+            cam(input_tensor=image, targets=[ClassifierOutputTarget(target)])
+        version = getattr(pytorch_grad_cam, "__version__", "")
+        return warm, run, f"{note}; pytorch-grad-cam {version} at _blocks.{layer}, batch {batch}".strip(), 1
+    if name in ("W6_lime", "W6_kernelshap"):
+        import captum
+        from captum.attr import KernelShap, Lime
+        mask = segments.view(1, 1, *segments.shape)
+        fill = segment_means(image, segments, meta["segments"])
+        if name == "W6_lime":
+            from captum._utils.models.linear_model import SkLearnRidge
+            from captum.attr._core.lime import get_exp_kernel_similarity_function
+            explainer = Lime(model, interpretable_model=SkLearnRidge(alpha=1.0),
+                             similarity_func=get_exp_kernel_similarity_function("cosine", kernel_width=0.25))
+        else:
+            explainer = KernelShap(model)
+
+        def run():
+            torch.manual_seed(0)
+            explainer.attribute(image, baselines=fill, target=target, feature_mask=mask, n_samples=meta["samples"],
+                                perturbations_per_eval=batch)
+        return warm, run, f"{note}; captum {captum.__version__}, {meta['segments']} superpixels, batch {batch}", 1
+    if name == "W6_deletion":
+        steps, plane = meta["steps"], saliency.numel()
+        order = torch.argsort(-saliency.reshape(-1), stable=True)  # ties in row-major order, as Loupe
+        counts = [j * plane // steps for j in range(steps + 1)]
+        flat_image, flat_fill = image.reshape(1, -1, plane), substrate.reshape(1, -1, plane)
+
+        def copy(s):
+            """Sample s: deletion for s ≤ steps (the first ranks filled), else insertion."""
+            x = flat_image.clone()
+            if s <= steps:
+                idx = order[:counts[s]]
+            else:
+                idx = order[counts[s - steps - 1]:]
+            x[..., idx] = flat_fill[..., idx]
+            return x
+
+        def run():
+            scores = []
+            total = 2 * (steps + 1)
+            with torch.inference_mode():
+                for start in range(0, total, batch):
+                    x = torch.cat([copy(s) for s in range(start, min(start + batch, total))]).view(-1, *image.shape[1:])
+                    scores.append(model(x)[:, target])
+            scores = torch.cat(scores).double()
+            fractions = torch.tensor(counts, dtype=torch.float64) / plane
+            return torch.trapezoid(scores[:steps + 1], fractions), torch.trapezoid(scores[steps + 1:], fractions)
+        return warm, run, f"{note}; saliency map, {steps} steps, substrate {meta['substrate']}, batch {batch}", 1
+    raise SystemExit(f"unknown workload {name}")
 
 
 COLOR = torch.tensor([[0.26, 0.09, 0.02], [0.27, 0.00, -0.05], [0.27, -0.09, 0.03]])
@@ -436,11 +540,11 @@ def reset_peak_rss():
         pass
 
 
-def run(names, repetitions, budget, images_count, verbose, fashion_model=None):
+def run(names, repetitions, budget, images_count, verbose, fashion_model=None, attribution_folder=None):
     results = []
     for name in names:
         reset_peak_rss()
-        warm_up, body, note, images = build(name, images_count, fashion_model)
+        warm_up, body, note, images = build(name, images_count, fashion_model, attribution_folder)
         warm_up()
         times, spent = [], 0.0
         while len(times) < max(repetitions, 1) and (not times or spent < budget):
@@ -473,6 +577,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--images", type=int, default=10_000, help="images for W4_pgd and W4_train")
     parser.add_argument("--fashion-model", help="fashion-cnn .safetensors for W7 and W8 (default: fresh weights)")
+    parser.add_argument("--attribution-inputs", help="folder `loupe bench workloads --export-attribution-inputs` wrote (W6)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--check-logits", action="store_true")
@@ -486,7 +591,8 @@ def main():
     for n in names:
         if n not in NAMES:
             parser.error(f"unknown workload {n}; workloads: {', '.join(NAMES)}")
-    results = run(names, args.repetitions, args.budget, args.images, args.verbose, args.fashion_model)
+    results = run(names, args.repetitions, args.budget, args.images, args.verbose, args.fashion_model,
+                  args.attribution_inputs)
     if args.json:
         print(json.dumps({"threads": args.threads, "torch": torch.__version__, "workloads": results}))
     else:

@@ -62,10 +62,18 @@ struct BenchWorkloads: ParsableCommand {
     @Option(help: "fashion-cnn checkpoint for W7_autoattack and W8 (default: fresh weights).")
     var fashionModel: String?
 
+    @Option(help: "Write the W6 workloads' image, SLIC segments, saliency map and deletion substrate here for bench/pytorch_bench.py, and time nothing.")
+    var exportAttributionInputs: String?
+
     @Flag(help: "Print each timed run to stderr.")
     var verbose = false
 
     func run() throws {
+        if let folder = exportAttributionInputs {
+            try WorkloadBench.exportAttributionInputs(to: folder)
+            print("wrote W6 inputs to \(folder)")
+            return
+        }
         var options = WorkloadBench.Options()
         options.repetitions = output.repetitions(default: 5)
         options.budgetSeconds = budget

@@ -12,7 +12,7 @@ public enum WorkloadBench {
     /// Every workload in the order `make bench` prints them.
     public static let names = [
         "W0_sgemm", "W1_b1", "W1_b8", "W2_b1", "W2_b8", "W3_128", "W3_224", "W4_train", "W4_pgd", "W5_deconv",
-        "W7_autoattack", "W8_tsne_sklearn", "W8_tsne_opentsne",
+        "W6_scorecam", "W6_lime", "W6_kernelshap", "W6_deletion", "W7_autoattack", "W8_tsne_sklearn", "W8_tsne_opentsne",
     ]
 
     /// A built workload: `warmUp` touches every buffer once (a whole run when that is cheap),
@@ -135,6 +135,8 @@ public enum WorkloadBench {
             return try training(images: options.trainImages)
         case "W4_pgd":
             return try pgd(images: options.pgdImages)
+        case "W6_scorecam", "W6_lime", "W6_kernelshap", "W6_deletion":
+            return try attribution(name)
         case "W7_autoattack":
             return try autoAttack(images: options.autoattackImages, model: options.fashionModel)
         case "W8_tsne_sklearn", "W8_tsne_opentsne":

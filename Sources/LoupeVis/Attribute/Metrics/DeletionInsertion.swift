@@ -5,8 +5,8 @@ import LoupeTensor
 /// fast, low area is faithful) or put back into it (insertion: the score should rise fast,
 /// high area is faithful). Step j of `steps` has ⌊j·H·W / steps⌋ pixels moved; the area
 /// is the trapezoidal rule over the fraction moved. All channels of a pixel move together.
-enum DeletionInsertion {
-    static func curves(_ map: AttributionMap, image: Tensor, substrate: Tensor, steps: Int, target: Int,
+public enum DeletionInsertion {
+    public static func curves(_ map: AttributionMap, image: Tensor, substrate: Tensor, steps: Int, target: Int,
                        context: Attributor) throws -> (deletion: MapMetrics.Curve, insertion: MapMetrics.Curve) {
         let plane = map.width * map.height, channels = image.shape[1]
         let order = PixelRanking.descending(map.values)
