@@ -1,4 +1,5 @@
 import Foundation
+import LoupeData
 import XCTest
 
 /// `loupe probe` and `loupe concept` as a user runs them: result.json's keys, the run
@@ -42,6 +43,33 @@ final class ProbeConceptCLITests: XCTestCase {
         let photos = try LoupeBinary.run(["probe", "--data", "photos", "--quiet"])
         XCTAssertEqual(photos.status, 2, photos.stderr)
         XCTAssertFalse(photos.stderr.contains("Fatal error"), photos.stderr)
+    }
+
+    /// An image folder of the user's own classes (not the model's) probes fine, and a test
+    /// split missing a class keeps the train split's labels: were the test folder's own
+    /// sorted names its classes, "light" would be label 0 there and the probe would score 0.
+    func testProbeOnAnImageFolderOfItsOwnClasses() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-probe-folder-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        for (split, classes) in [("train", ["dark", "light"]), ("test", ["light"])] {
+            for name in classes {
+                let folder = root.appendingPathComponent("\(split)/\(name)")
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                for i in 0..<12 {
+                    let base = name == "dark" ? 40 : 200
+                    let pixels = (0..<(28 * 28)).map { UInt8(base + ($0 * 7 + i * 13) % 31) }
+                    try Image(width: 28, height: 28, channels: 1, pixels: pixels).savePNG(path: folder.appendingPathComponent("\(i).png").path)
+                }
+            }
+        }
+        let out = root.appendingPathComponent("run")
+        let r = try LoupeBinary.run(["probe", "--model", "fashion-cnn", "--data", root.path, "--layers", "2",
+                                     "--no-random-network", "--no-control", "--out", out.path, "--quiet", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let j = try json(out)
+        XCTAssertEqual(j["classes"] as? [String], ["dark", "light"])
+        let probe = try XCTUnwrap((j["layers"] as? [[String: Any]])?.first?["probe"] as? [String: Any])
+        XCTAssertEqual(try XCTUnwrap(probe["accuracy"] as? Double), 1, accuracy: 1e-9)
     }
 
     func testConceptWritesTheDocumentedResult() throws {

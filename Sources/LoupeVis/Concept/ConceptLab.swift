@@ -28,7 +28,11 @@ public struct ConceptLab {
         let all = try ActivationData.named(spec, model: model, limit: nil, defaultSplit: "test")
         var classData = all
         if let labels = all.labels {
-            let chosen = labels.indices.filter { labels[$0] == c }.prefix(settings.limit)
+            // The data's classes are its own: find the model's class among them by name.
+            guard let k = all.classes.firstIndex(where: { $0.lowercased() == className.lowercased() }) else {
+                throw VisError.invalid("\(all.name) has no class named '\(className)' (its classes: \(all.classes.prefix(12).joined(separator: ", ")))")
+            }
+            let chosen = labels.indices.filter { labels[$0] == k }.prefix(settings.limit)
             guard !chosen.isEmpty else { throw VisError.invalid("\(all.name) holds no image of class \(c) (\(className))") }
             classData = all.subset(Array(chosen), name: "\(all.name), class \(className)")
         } else {

@@ -16,8 +16,12 @@ struct ActivationData {
     /// Labels known up front (nil for photos and image lists).
     let labels: [Int]?
 
-    /// `spec` as `--data` names it; `defaultSplit` applies when it names none.
-    static func named(_ spec: String, model: Model, limit: Int?, defaultSplit: String = "test") throws -> ActivationData {
+    /// `spec` as `--data` names it; `defaultSplit` applies when it names none. An image
+    /// folder's classes are its own (a probe or an embedding needs no match with the
+    /// model's classes), sorted by name unless `classes` fixes them, as a test split must
+    /// take its train split's.
+    static func named(_ spec: String, model: Model, limit: Int?, defaultSplit: String = "test",
+                      classes: [String]? = nil) throws -> ActivationData {
         let p = model.preset
         if spec.lowercased() == "photos" {
             let files = Array(Assets.photoFiles().prefix(limit ?? Int.max))
@@ -26,7 +30,7 @@ struct ActivationData {
                 try Tensor.concat(indices.map { try model.input(from: try Image.load(path: files[$0])) }, axis: 0)
             }, labels: nil)
         }
-        let data = try DatasetSpec.load(spec, defaultSplit: defaultSplit, size: p.inputSize, channels: p.channels, classes: p.labels)
+        let data = try DatasetSpec.load(spec, defaultSplit: defaultSplit, size: p.inputSize, channels: p.channels, classes: classes)
             .prefix(limit)
         guard data.channels == p.channels, data.height == p.inputSize, data.width == p.inputSize else {
             throw VisError.invalid("\(model.name) takes \(p.channels)×\(p.inputSize)×\(p.inputSize) images but \(data.source) has \(data.channels)×\(data.height)×\(data.width)")

@@ -101,7 +101,7 @@ public enum ProbeLab {
     /// one split named explicitly) is divided by index, every fifth image held out.
     static func splits(_ settings: ProbeSettings, model: Model) throws -> Splits {
         let train = try ActivationData.named(settings.data, model: model, limit: nil, defaultSplit: "train")
-        let test = try ActivationData.named(settings.data, model: model, limit: nil, defaultSplit: "test")
+        let test = try ActivationData.named(settings.data, model: model, limit: nil, defaultSplit: "test", classes: train.classes)
         if train.name != test.name {
             return Splits(train: train.subset(Array(0..<Swift.min(train.count, settings.trainLimit ?? train.count))),
                           test: test.subset(Array(0..<Swift.min(test.count, settings.limit ?? test.count))))
