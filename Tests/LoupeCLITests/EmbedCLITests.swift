@@ -39,6 +39,12 @@ final class EmbedCLITests: XCTestCase {
             } else {
                 XCTAssertTrue(json["tsne"] is NSNull)
             }
+            // The card the recipe page and the gallery show: the map's quality, read from result.json.
+            let card = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("card.json"))) as? [String: Any])
+            let values = (card["figures"] as? [[String: Any]] ?? []).flatMap { $0["values"] as? [[String: Any]] ?? [] }
+            XCTAssertEqual(values.compactMap { $0["key"] as? String }, ["trustworthiness", "neighbors.original", "neighbors.embedded", "n"])
+            XCTAssertEqual(values.first { $0["key"] as? String == "trustworthiness" }?["value"] as? Double, trust)
+            XCTAssertEqual(values.last?["value"] as? Int, 60)
             for file in ["scatter.svg", "embedding.csv", "thumbnails.png", "index.html"] {
                 XCTAssert(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), file)
             }

@@ -26,6 +26,7 @@ public enum EmbedReport {
         result.points = folder.finalPath("embedding.csv")
         result.scatter = folder.finalPath("scatter.svg")
         try folder.writeResult(result)
+        try folder.writeCard(card(r, title: title, command: command))
 
         var page = HTMLPage(title: title)
         page.paragraph("Each point is one image of \(r.data): the \(r.dimensions) "
@@ -77,5 +78,14 @@ public enum EmbedReport {
         })();
         </script>
         """
+    }
+
+    /// The headline for recipe pages and the gallery: how faithful the map is to the layer.
+    static func card(_ r: EmbedResult, title: String, command: String) -> RunCard {
+        RunCard(title: title, command: command, picture: "scatter.svg", figures: [
+            .init("trustworthiness", .number("trustworthiness")),
+            .init("k-NN accuracy", .percent("neighbors.original", prefix: "layer "), .percent("neighbors.embedded", prefix: "map ")),
+            .init("images", .integer("n")),
+        ])
     }
 }
