@@ -59,17 +59,22 @@ public enum ImageFolderDataset {
                                  classes: names, source: folder)
     }
 
-    /// Image files below `folder` (any depth), by extension, in sorted order.
-    static func imageFiles(in folder: String) throws -> [String] {
-        guard let walker = FileManager.default.enumerator(atPath: folder) else {
-            throw DatasetError.missing(folder, hint: nil)
+    /// The image files of `folder`, sorted: PNG and JPEG by extension, hidden files
+    /// skipped (the decoder reads the bytes, so a misnamed file still fails there, by name).
+    /// With `recursive`, files at any depth below it; otherwise only its own.
+    public static func imageFiles(in folder: String, recursive: Bool = true) throws -> [String] {
+        let fm = FileManager.default
+        var names: [String] = []
+        if recursive {
+            guard let walker = fm.enumerator(atPath: folder) else { throw DatasetError.missing(folder, hint: nil) }
+            while let relative = walker.nextObject() as? String { names.append(relative) }
+        } else {
+            guard let own = try? fm.contentsOfDirectory(atPath: folder) else { throw DatasetError.missing(folder, hint: nil) }
+            names = own
         }
-        var out: [String] = []
-        while let relative = walker.nextObject() as? String {
-            let last = (relative as NSString).lastPathComponent
-            guard !last.hasPrefix("."), extensions.contains((last as NSString).pathExtension.lowercased()) else { continue }
-            out.append((folder as NSString).appendingPathComponent(relative))
-        }
-        return out.sorted()
+        return names.filter { name in
+            let last = (name as NSString).lastPathComponent
+            return !last.hasPrefix(".") && extensions.contains((last as NSString).pathExtension.lowercased())
+        }.sorted().map { (folder as NSString).appendingPathComponent($0) }
     }
 }

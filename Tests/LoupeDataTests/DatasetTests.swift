@@ -151,6 +151,20 @@ final class ImageFolderTests: XCTestCase {
         }
     }
 
+    func testImageFilesPicksVisiblePNGAndJPEGByExtensionOwnOrBelow() throws {
+        let folder = dir.appendingPathComponent("pick")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        for name in ["b.PNG", "a.jpeg", "c.jpg", ".hidden.png", "notes.txt", "sub/d.png", "sub/.e.jpg"] {
+            try Data([0]).write(to: folder.appendingPathComponent(name))
+        }
+        let own = try ImageFolderDataset.imageFiles(in: folder.path, recursive: false)
+        XCTAssertEqual(own.map { ($0 as NSString).lastPathComponent }, ["a.jpeg", "b.PNG", "c.jpg"])
+        XCTAssertTrue(own.allSatisfy { $0.hasPrefix(folder.path + "/") })
+        let below = try ImageFolderDataset.imageFiles(in: folder.path)
+        XCTAssertEqual(below.map { String($0.dropFirst(folder.path.count + 1)) }, ["a.jpeg", "b.PNG", "c.jpg", "sub/d.png"])
+        XCTAssertThrowsError(try ImageFolderDataset.imageFiles(in: folder.appendingPathComponent("absent").path, recursive: false))
+    }
+
     func testTransparentImagesAreFlattenedOntoWhiteBeforeResizing() throws {
         // Transparent red, opaque blue, half-opaque green (a = 128) in a 6×6 pattern.
         let rgba: [[UInt8]] = [[255, 0, 0, 0], [0, 0, 255, 255], [0, 255, 0, 128]]

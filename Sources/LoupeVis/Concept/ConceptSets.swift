@@ -34,10 +34,9 @@ struct ConceptSet {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
             throw VisError.invalid("\(path): not a folder of images (or give synthetic:stripes|dots|checkerboard|zigzag)")
         }
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
-            .filter { ImageFolderDataset.extensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted().prefix(count)
+        let files = ((try? ImageFolderDataset.imageFiles(in: path, recursive: false)) ?? []).prefix(count)
         guard files.count >= 4 else { throw VisError.invalid("\(path) holds \(files.count) PNG/JPEG images: a set needs at least 4") }
-        let images = try files.map { try Image.load(path: (path as NSString).appendingPathComponent($0)) }
+        let images = try files.map { try Image.load(path: $0) }
         return ConceptSet(name: (path as NSString).lastPathComponent, source: path, images: images)
     }
 }

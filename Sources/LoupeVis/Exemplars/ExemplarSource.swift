@@ -62,9 +62,8 @@ public struct ExemplarSource {
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
             throw VisError.invalid("\(folder): no such image folder")
         }
-        let names = try FileManager.default.contentsOfDirectory(atPath: folder)
-            .filter { ["png", "jpg", "jpeg"].contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
-        guard !names.isEmpty else { throw VisError.invalid("\(folder): no PNG or JPEG images in the folder") }
-        return files(names.map { (folder as NSString).appendingPathComponent($0) }, model: model, name: folder)
+        let paths = try ImageFolderDataset.imageFiles(in: folder, recursive: false)
+        guard !paths.isEmpty else { throw VisError.invalid("\(folder): no PNG or JPEG images in the folder") }
+        return files(paths, model: model, name: folder)
     }
 }

@@ -6,9 +6,6 @@ import LoupeData
 /// several values. Every image is decoded before any method runs, so a bad file fails in
 /// a second with its name, not after an hour of maps.
 public enum ImageSet {
-    /// The file extensions a folder's images are picked by (the decoder reads the bytes).
-    public static let extensions: Set<String> = ["png", "jpg", "jpeg"]
-
     /// The image paths of `specs`, in order, each checked to decode.
     public static func paths(_ specs: [String]) throws -> [String] {
         guard !specs.isEmpty else { throw VisError.invalid("--images needs a folder or a comma-separated list of images") }
@@ -37,12 +34,11 @@ public enum ImageSet {
 
     /// Every PNG and JPEG in `folder`, sorted by name.
     public static func folder(_ folder: String) throws -> [String] {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
+        guard let images = try? ImageFolderDataset.imageFiles(in: folder, recursive: false) else {
             throw VisError.invalid("--images: cannot list the folder \(folder)")
         }
-        let images = names.filter { !$0.hasPrefix(".") && extensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
         guard !images.isEmpty else { throw VisError.invalid("--images: no PNG or JPEG images in the folder \(folder)") }
-        return images.map { (folder as NSString).appendingPathComponent($0) }
+        return images
     }
 
     static func isFolder(_ path: String) -> Bool {
