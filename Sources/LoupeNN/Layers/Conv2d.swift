@@ -27,12 +27,9 @@ public final class Conv2d: Module {
         }
         (self.inChannels, self.outChannels, self.kernel, self.stride) = (inChannels, outChannels, kernel, stride)
         (self.padding, self.dilation, self.groups) = (padding, dilation, groups)
-        // PyTorch's default init: uniform in ±1/√fan_in (kaiming_uniform with a = √5).
-        let bound = 1 / (Float(inChannels / groups) * Float(kernel) * Float(kernel)).squareRoot()
-        weight = Parameter(try Tensor.randomUniform([outChannels, inChannels / groups, kernel, kernel],
-                                                    low: -bound, high: bound, stream: initStream.derived(1)))
-        self.bias = bias ? Parameter(try Tensor.randomUniform([outChannels], low: -bound, high: bound,
-                                                         stream: initStream.derived(2))) : nil
+        (weight, self.bias) = try defaultInitialized(
+            weight: [outChannels, inChannels / groups, kernel, kernel], fanIn: inChannels / groups * kernel * kernel,
+            biases: bias ? outChannels : nil, stream: initStream)
         super.init()
         registerParameter("weight", weight)
         if let b = self.bias { registerParameter("bias", b) }

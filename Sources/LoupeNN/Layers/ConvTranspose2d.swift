@@ -15,12 +15,10 @@ public final class ConvTranspose2d: Module {
         }
         (self.inChannels, self.outChannels, self.kernel) = (inChannels, outChannels, kernel)
         (self.stride, self.padding, self.outputPadding) = (stride, padding, outputPadding)
-        // PyTorch's default init: fan_in is computed from weight.shape[1]·k², i.e. the output channels.
-        let bound = 1 / (Float(outChannels) * Float(kernel) * Float(kernel)).squareRoot()
-        weight = Parameter(try Tensor.randomUniform([inChannels, outChannels, kernel, kernel],
-                                                    low: -bound, high: bound, stream: initStream.derived(1)))
-        self.bias = bias ? Parameter(try Tensor.randomUniform([outChannels], low: -bound, high: bound,
-                                                         stream: initStream.derived(2))) : nil
+        // PyTorch computes fan_in from weight.shape[1]·k², which here is the output channels.
+        (weight, self.bias) = try defaultInitialized(
+            weight: [inChannels, outChannels, kernel, kernel], fanIn: outChannels * kernel * kernel,
+            biases: bias ? outChannels : nil, stream: initStream)
         super.init()
         registerParameter("weight", weight)
         if let b = self.bias { registerParameter("bias", b) }

@@ -12,11 +12,8 @@ public final class Linear: Module {
             throw ModelError.invalid("Linear(\(inFeatures)→\(outFeatures)) needs positive sizes")
         }
         (self.inFeatures, self.outFeatures) = (inFeatures, outFeatures)
-        let bound = 1 / Float(inFeatures).squareRoot()
-        weight = Parameter(try .randomUniform([outFeatures, inFeatures], low: -bound, high: bound,
-                                              stream: initStream.derived(1)))
-        self.bias = bias ? Parameter(try .randomUniform([outFeatures], low: -bound, high: bound,
-                                                        stream: initStream.derived(2))) : nil
+        (weight, self.bias) = try defaultInitialized(
+            weight: [outFeatures, inFeatures], fanIn: inFeatures, biases: bias ? outFeatures : nil, stream: initStream)
         super.init()
         registerParameter("weight", weight)
         if let b = self.bias { registerParameter("bias", b) }
