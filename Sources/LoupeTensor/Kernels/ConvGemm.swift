@@ -72,7 +72,7 @@ func convTileRows(_ geo: ConvGeometry, weights: Int = 0, tileFloats: Int = 1 << 
 func convGather(
     _ x: UnsafePointer<Float>, batch: Int, groups: Int, _ geo: ConvGeometry,
     weights w: UnsafePointer<Float>, m: Int, bias: UnsafePointer<Float>?,
-    into y: UnsafeMutablePointer<Float>, clamp: ClampRange = .none
+    into y: UnsafeMutablePointer<Float>, clamp: ClampRange = .none, frozen: TensorStorage? = nil
 ) {
     let units = batch * groups
     let inUnit = geo.channels * geo.inPlane, outUnit = m * geo.outPlane, wUnit = m * geo.colRows
@@ -91,9 +91,11 @@ func convGather(
     }
     if Winograd.applies(geo, m: m, policy) {
         let plan = WinogradPlan(geo, batch: batch, groups: groups, m: m, tuning: policy.winogradTuning)
-        let u = winogradWeights(w, groups: groups, outputs: m, inputs: geo.channels, flipped: false, tile: plan.tile)
-        defer { BlockPool.give(u.baseAddress!, count: u.count) }
-        plan.run(x, u: u.baseAddress!, bias: bias, into: y, clamp: clamp, threads: policy.threads, variant: policy.kernelCode)
+        let u = WinogradFilterCache.filters(w, storage: frozen, groups: groups, outputs: m, inputs: geo.channels,
+                                            flipped: false, tile: plan.tile)
+        withExtendedLifetime(u) {
+            plan.run(x, u: u.base, bias: bias, into: y, clamp: clamp, threads: policy.threads, variant: policy.kernelCode)
+        }
         return
     }
     let pointwise = geo.isPointwise
@@ -199,7 +201,7 @@ func pointwiseTransposed(
 /// `dx` is [batch, groups·channels, inH, inW], fully written.
 func convInputGradient(
     _ dy: UnsafePointer<Float>, batch: Int, groups: Int, _ geo: ConvGeometry,
-    weights w: UnsafePointer<Float>, m: Int, into dx: UnsafeMutablePointer<Float>
+    weights w: UnsafePointer<Float>, m: Int, into dx: UnsafeMutablePointer<Float>, frozen: TensorStorage? = nil
 ) {
     if geo.isPointwise {
         guard m > 0 else {
@@ -224,9 +226,11 @@ func convInputGradient(
     if Winograd.applies(back, m: c, policy), !prefersDirectConv(back, m: c, groups: groups, policy) {
         // Transforms the flipped filters straight from `w`, without building them first.
         let plan = WinogradPlan(back, batch: batch, groups: groups, m: c, tuning: policy.winogradTuning)
-        let u = winogradWeights(w, groups: groups, outputs: c, inputs: m, flipped: true, tile: plan.tile)
-        defer { BlockPool.give(u.baseAddress!, count: u.count) }
-        plan.run(dy, u: u.baseAddress!, bias: nil, into: dx, clamp: .none, threads: policy.threads, variant: policy.kernelCode)
+        let u = WinogradFilterCache.filters(w, storage: frozen, groups: groups, outputs: c, inputs: m,
+                                            flipped: true, tile: plan.tile)
+        withExtendedLifetime(u) {
+            plan.run(dy, u: u.base, bias: nil, into: dx, clamp: .none, threads: policy.threads, variant: policy.kernelCode)
+        }
         return
     }
     // flipped[g·C + ch, r·taps + (taps−1−t)] = w[g·M + r, ch·taps + t]

@@ -62,7 +62,7 @@ enum Winograd {
     }
 
     /// F(2×2, 3×3) or F(4×4, 3×3).
-    enum Tile: Sendable {
+    enum Tile: Hashable, Sendable {
         case two, four
 
         /// Outputs along each side of a tile.
@@ -220,18 +220,18 @@ struct WinogradPlan {
 /// [groups·outputs, inputs·9], with the G of `tile`, or, with `flipped`, of the conv that
 /// carries a gradient back through it: `w` is then [groups·inputs, outputs·9] (the forward
 /// conv's weight) and f = w[g·inputs + i, o] rotated by 180°, as `convInputGradient` would
-/// build it. Returned as a [groups, ξ, outputs, inputs] buffer from `BlockPool` that the
-/// caller gives back: VGG's 512×512 layers need 16.8 MB (2×2 tiles) or 37.7 MB (4×4) per
-/// call, and fresh pages cost more than the transform itself.
+/// build it. Returned as a [groups, ξ, outputs, inputs] buffer from `BlockPool`, given back
+/// when the last reference goes: VGG's 512×512 layers need 16.8 MB (2×2 tiles) or 37.7 MB
+/// (4×4) per call, and fresh pages cost more than the transform itself.
 ///
 /// Eight filters (neighbouring i) at a time, so each of the ξ results is one contiguous
 /// 8-float store: VGG's 512×512 layers transform 262K filters per call.
 func winogradWeights(
     _ w: UnsafePointer<Float>, groups: Int, outputs: Int, inputs: Int, flipped: Bool, tile: Winograd.Tile = .two
-) -> UnsafeMutableBufferPointer<Float> {
+) -> WinogradFilters {
     let plane = outputs * inputs, positions = tile.positions
-    let count = Swift.max(groups * positions * plane, 1)
-    let u = BlockPool.take(count)
+    let filters = WinogradFilters(count: Swift.max(groups * positions * plane, 1))
+    let u = filters.base
     // Filter (o, i) of group g starts at `first + o·oStep + i·iStep`; its tap t is at +t,
     // or at +(8 − t) when flipped.
     let oStep = flipped ? 9 : inputs * 9, iStep = flipped ? outputs * 9 : 9
@@ -265,7 +265,7 @@ func winogradWeights(
             }
         }
     }
-    return UnsafeMutableBufferPointer(start: u, count: count)
+    return filters
 }
 
 /// G f Gᵀ for 3×3 filters f (taps row-major, one filter per lane), handed to `store` as

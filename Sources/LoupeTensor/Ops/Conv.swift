@@ -57,6 +57,8 @@ extension Tensor {
         let m = cout / groups
         let depthwise = groups > 1 && groups == cin && cout == cin
         let x = detached, wt = weight.detached, b = bias?.detached
+        // Filters that take no gradient keep their Winograd transform between passes.
+        let frozen = weight.requiresGrad ? nil : wt.storage
 
         // Forward, input gradient and weight gradient each cost one multiply-add per tap.
         KernelPolicy.count(multiplyAdds: multiplyAdds)
@@ -67,7 +69,7 @@ extension Tensor {
                              into: yp, clamp: activation.clamp)
         } else {
             convGather(x.pointer, batch: batch, groups: groups, geo, weights: wt.pointer, m: m, bias: b?.pointer,
-                       into: yp, clamp: activation.clamp)
+                       into: yp, clamp: activation.clamp, frozen: frozen)
         }
         let output: Tensor? = activation == .none ? nil : y
 
@@ -86,7 +88,8 @@ extension Tensor {
                 if depthwise {
                     depthwiseInputGradient(g.pointer, weights: wt.pointer, batch: batch, channels: cin, geo, into: tp)
                 } else {
-                    convInputGradient(g.pointer, batch: batch, groups: groups, geo, weights: wt.pointer, m: m, into: tp)
+                    convInputGradient(g.pointer, batch: batch, groups: groups, geo, weights: wt.pointer, m: m, into: tp,
+                                      frozen: frozen)
                 }
                 dx = t
             }

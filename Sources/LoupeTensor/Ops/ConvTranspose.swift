@@ -42,12 +42,14 @@ extension Tensor {
             stride: stride, dilation: dilation, padTop: padding.top, padLeft: padding.left)
         let m = cin / groups
         let x = detached, wt = weight.detached
+        // Filters that take no gradient keep their Winograd transform between passes.
+        let frozen = weight.requiresGrad ? nil : wt.storage
 
         let multiplyAdds = batch * cin * h * w * coutG * kh * kw
         KernelPolicy.count(multiplyAdds: multiplyAdds)
         var y = Tensor(uninitialized: [batch, cout, oh, ow])
         let yp = y.mutablePointer
-        convInputGradient(x.pointer, batch: batch, groups: groups, geo, weights: wt.pointer, m: m, into: yp)
+        convInputGradient(x.pointer, batch: batch, groups: groups, geo, weights: wt.pointer, m: m, into: yp, frozen: frozen)
         if let bias { finishBias(yp, bias.pointer, batch: batch, channels: cout, plane: oh * ow) }
 
         let inShape = shape, wShape = weight.shape
@@ -58,7 +60,7 @@ extension Tensor {
                 KernelPolicy.count(multiplyAdds: multiplyAdds)
                 var t = Tensor(uninitialized: inShape)
                 convGather(g.pointer, batch: batch, groups: groups, geo, weights: wt.pointer, m: m, bias: nil,
-                           into: t.mutablePointer)
+                           into: t.mutablePointer, frozen: frozen)
                 dx = t
             }
             if ctx.needs[1] {
